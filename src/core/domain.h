@@ -1,0 +1,155 @@
+// The canonical entities of InfluencerSphere (see ../../ARCHITECTURE.md and DESIGN.md).
+//
+// Plain values with no I/O. Every importer produces these; every store backend
+// persists them. Creators from different sources are the same creator when their
+// platform and normalised handle (NormalizeHandle) are equal; posts and snapshots
+// refer to their creator by that pair, and the store resolves it to a row id.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace sphere {
+
+enum class Platform { kInstagram, kTikTok, kYouTube };
+enum class MediaType { kImage, kVideo, kCarousel };
+enum class Role { kBrand, kCreator, kAdmin };
+
+// Industry follower tiers; boundaries are lower bounds (nano < 10k <= micro < 100k ...).
+enum class FollowerTier { kNano, kMicro, kMid, kMacro, kMega };
+
+std::string_view ToString(Platform p);    // "instagram" | "tiktok" | "youtube"
+std::string_view ToString(MediaType m);   // "image" | "video" | "carousel"
+std::string_view ToString(Role r);        // "brand" | "creator" | "admin"
+std::string_view ToString(FollowerTier t);  // "nano" | "micro" | "mid" | "macro" | "mega"
+
+// Parsers accept the ToString spellings case-insensitively; anything else is
+// InvalidArgument naming the bad value.
+Result<Platform> ParsePlatform(std::string_view text);
+Result<MediaType> ParseMediaType(std::string_view text);
+Result<Role> ParseRole(std::string_view text);
+
+FollowerTier TierOf(int64_t followers);
+inline constexpr int64_t kTierLowerBound[] = {0, 10'000, 100'000, 500'000, 1'000'000};
+
+// A handle as the platform shows it, reduced to one key: surrounding space and a
+// leading '@' removed, ASCII letters lower-cased (Instagram, TikTok and YouTube
+// handles are case-insensitive). Returns "" when nothing is left.
+std::string NormalizeHandle(std::string_view raw);
+
+// Unix seconds, UTC.
+using UnixSeconds = int64_t;
+
+struct CreatorKey {
+  Platform platform = Platform::kInstagram;
+  std::string handle;  // normalised
+  bool operator==(const CreatorKey&) const = default;
+};
+
+struct Creator {
+  int64_t id = 0;  // assigned by the store; 0 before it is stored
+  Platform platform = Platform::kInstagram;
+  std::string handle;        // normalised (NormalizeHandle)
+  std::string display_name;  // as shown on the platform; "" when unknown
+  std::optional<std::string> niche;    // lower-case category, e.g. "beauty"
+  std::optional<int64_t> followers;    // subscribers on YouTube
+  std::optional<int64_t> following;
+  std::optional<int64_t> posts_count;
+  std::optional<std::string> country;
+  std::optional<bool> verified;
+  // When the profile fields above were observed. A store keeps, field by field,
+  // the non-empty value with the newest stats_as_of, so import order never matters.
+  UnixSeconds stats_as_of = 0;
+  std::string source;  // which importer last set the profile, e.g. "kim_influencers"
+
+  CreatorKey key() const { return {platform, handle}; }
+};
+
+struct Post {
+  int64_t id = 0;            // assigned by the store
+  Platform platform = Platform::kInstagram;
+  std::string creator_handle;  // normalised; with platform, names the creator
+  std::string external_id;     // the platform's id (Instagram shortcode, TikTok id, ...)
+  std::optional<UnixSeconds> posted_at;
+  MediaType media_type = MediaType::kImage;
+  std::string caption;
+  std::optional<int64_t> likes;
+  std::optional<int64_t> comments;
+  std::optional<int64_t> views;
+  std::optional<int64_t> shares;
+  bool sponsored = false;
+  std::string image_description;  // the platform's own alt text ("Image may contain: ...")
+  std::optional<int32_t> width;
+  std::optional<int32_t> height;
+  std::string location;
+  std::optional<UnixSeconds> observed_at;  // when likes/comments/views were read
+  std::string source;
+  std::string extra_json = "{}";  // source-specific fields, a JSON object
+};
+
+// Creator statistics at one time: the time series that momentum and alerts read.
+// Unique per (creator, source, taken_at).
+struct Snapshot {
+  int64_t id = 0;
+  Platform platform = Platform::kInstagram;
+  std::string creator_handle;  // normalised
+  UnixSeconds taken_at = 0;
+  std::string source;
+  std::optional<int64_t> followers;
+  std::optional<int64_t> following;
+  std::optional<int64_t> posts_count;
+  std::optional<int64_t> total_views;
+  std::optional<double> avg_likes;
+  std::optional<double> avg_comments;
+  std::optional<double> avg_views;
+  std::optional<double> avg_shares;
+  std::optional<double> engagement_rate;       // fraction, 0.0139 for "1.39%"
+  std::optional<double> authentic_engagement;  // interactions per post from real accounts
+  // Gains over the period_days that END at taken_at (Social Blade weekly rows).
+  std::optional<int64_t> followers_gain;
+  std::optional<int64_t> views_gain;
+  std::optional<int32_t> period_days;
+  std::string extra_json = "{}";
+};
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kBrand;
+  std::string api_key_hash;  // never the key itself
+  UnixSeconds created_at = 0;
+};
+
+struct AlertRule {
+  int64_t id = 0;
+  int64_t owner_user_id = 0;
+  std::string name;
+  std::string condition_json = "{}";  // the rule's condition; its grammar belongs to alerts
+  bool enabled = true;
+  UnixSeconds created_at = 0;
+};
+
+struct AlertEvent {
+  int64_t id = 0;
+  int64_t rule_id = 0;
+  int64_t creator_id = 0;
+  UnixSeconds fired_at = 0;
+  std::string payload_json = "{}";
+};
+
+struct ModelRecord {
+  int64_t id = 0;
+  std::string kind;     // "plep", "market_value", "niche", ...
+  std::string version;  // unique per kind
+  std::string artifact_path;
+  std::string data_hash;
+  std::string manifest_json = "{}";
+  std::string metrics_json = "{}";
+  UnixSeconds created_at = 0;
+};
+
+}  // namespace sphere

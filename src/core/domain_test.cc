@@ -1,0 +1,39 @@
+#include "core/domain.h"
+
+#include <gtest/gtest.h>
+
+namespace sphere {
+namespace {
+
+TEST(NormalizeHandle, StripsSpaceAndAtAndLowercasesAscii) {
+  EXPECT_EQ(NormalizeHandle("  @Cristiano "), "cristiano");
+  EXPECT_EQ(NormalizeHandle("MrBeast6000"), "mrbeast6000");
+  EXPECT_EQ(NormalizeHandle("@"), "");
+  EXPECT_EQ(NormalizeHandle("Ünïcode"), "Ünïcode");  // non-ASCII bytes are left alone
+}
+
+TEST(TierOf, BoundariesAreLowerBounds) {
+  EXPECT_EQ(TierOf(0), FollowerTier::kNano);
+  EXPECT_EQ(TierOf(9'999), FollowerTier::kNano);
+  EXPECT_EQ(TierOf(10'000), FollowerTier::kMicro);
+  EXPECT_EQ(TierOf(100'000), FollowerTier::kMid);
+  EXPECT_EQ(TierOf(500'000), FollowerTier::kMacro);
+  EXPECT_EQ(TierOf(1'000'000), FollowerTier::kMega);
+}
+
+TEST(ParsePlatform, AcceptsAnyCaseAndRejectsUnknownNamingTheValue) {
+  EXPECT_EQ(*ParsePlatform("TikTok"), Platform::kTikTok);
+  Result<Platform> bad = ParsePlatform("myspace");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "platform: 'myspace' is not one of instagram|tiktok|youtube");
+}
+
+TEST(ParseMediaTypeAndRole, RoundTripEveryValue) {
+  for (MediaType m : {MediaType::kImage, MediaType::kVideo, MediaType::kCarousel}) {
+    EXPECT_EQ(*ParseMediaType(ToString(m)), m);
+  }
+  for (Role r : {Role::kBrand, Role::kCreator, Role::kAdmin}) EXPECT_EQ(*ParseRole(ToString(r)), r);
+}
+
+}  // namespace
+}  // namespace sphere

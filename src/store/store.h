@@ -1,0 +1,147 @@
+// The one storage interface. Two real backends implement it (sqlite/, postgres/)
+// and one contract suite (store_contract_test.cc) runs against both.
+//
+// Thread safety: a Store object is used by one thread at a time; open one per thread.
+// Every method returns a Status; database errors are kUnavailable (cannot reach or
+// open), kInvalidArgument (a value the schema refuses, naming the field), kNotFound,
+// or kInternal. No method throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/domain.h"
+#include "core/status.h"
+
+namespace sphere {
+
+// What one import writes in one transaction.
+struct ImportBatch {
+  std::vector<Creator> creators;
+  std::vector<Post> posts;
+  std::vector<Snapshot> snapshots;
+
+  size_t size() const { return creators.size() + posts.size() + snapshots.size(); }
+  bool empty() const { return size() == 0; }
+  void clear() {
+    creators.clear();
+    posts.clear();
+    snapshots.clear();
+  }
+};
+
+// Rows that a write inserted or changed. A row whose stored values already equal
+// the written ones counts as unchanged, so re-importing a file reports zeros.
+struct WriteCounts {
+  int64_t creators_written = 0;
+  int64_t posts_written = 0;
+  int64_t snapshots_written = 0;
+  WriteCounts& operator+=(const WriteCounts& o) {
+    creators_written += o.creators_written;
+    posts_written += o.posts_written;
+    snapshots_written += o.snapshots_written;
+    return *this;
+  }
+};
+
+// One finished import of one file, keyed by (path, sha256): re-recording the same
+// file updates the row instead of adding one.
+struct ImportRecord {
+  std::string path;
+  std::string sha256;
+  std::string format;
+  int64_t rows_loaded = 0;
+  int64_t rows_rejected = 0;
+  UnixSeconds finished_at = 0;
+};
+
+struct TimeRange {
+  std::optional<UnixSeconds> first;
+  std::optional<UnixSeconds> last;
+};
+
+struct StoreStats {
+  struct PlatformCounts {
+    int64_t creators = 0;
+    int64_t posts = 0;
+    int64_t snapshots = 0;
+    TimeRange posted;     // min/max post.posted_at
+    TimeRange snapshots_taken;  // min/max snapshot.taken_at
+  };
+  std::map<std::string, PlatformCounts> by_platform;      // key: ToString(Platform)
+  std::map<std::string, int64_t> creators_by_niche;       // "(none)" for creators without one
+  std::map<std::string, int64_t> creators_by_tier;        // ToString(FollowerTier); "(unknown)"
+  std::map<std::string, int64_t> snapshots_by_source;
+  int64_t users = 0;
+  int64_t alert_rules = 0;
+  int64_t alert_events = 0;
+  int64_t models = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The schema version this store is at (the number of the last migration applied).
+  virtual Result<int> SchemaVersion() = 0;
+
+  // Upserts every record of the batch in ONE transaction: all of it lands or none.
+  // Creators merge field by field: a non-empty incoming field replaces the stored one
+  // when the incoming stats_as_of is not older; empty fields never erase data.
+  // Posts are keyed by (platform, external_id), snapshots by (creator, source, taken_at);
+  // a post or snapshot whose creator is neither in the store nor in the batch is
+  // InvalidArgument naming it, and the whole batch is rolled back.
+  virtual Result<WriteCounts> WriteBatch(const ImportBatch& batch) = 0;
+
+  virtual Status RecordImport(const ImportRecord& record) = 0;
+  virtual Result<std::vector<ImportRecord>> ListImports() = 0;
+
+  virtual Result<std::optional<Creator>> FindCreator(Platform platform,
+                                                     std::string_view handle) = 0;
+  virtual Result<std::optional<Creator>> GetCreator(int64_t creator_id) = 0;
+  // Ordered by posted_at (unknown last), then external_id.
+  virtual Result<std::vector<Post>> PostsOf(int64_t creator_id) = 0;
+  // Ordered by taken_at, then source.
+  virtual Result<std::vector<Snapshot>> SnapshotsOf(int64_t creator_id) = 0;
+
+  // Visits every row in id order; stops at and returns the first non-OK visitor status.
+  virtual Status ForEachCreator(const std::function<Status(const Creator&)>& visit) = 0;
+  virtual Status ForEachPost(const std::function<Status(const Post&)>& visit) = 0;
+  virtual Status ForEachSnapshot(const std::function<Status(const Snapshot&)>& visit) = 0;
+
+  virtual Result<StoreStats> Stats() = 0;
+
+  // Users. The api_key_hash is unique; a duplicate is AlreadyExists.
+  virtual Result<User> CreateUser(const User& user) = 0;
+  virtual Result<std::optional<User>> FindUserByKeyHash(std::string_view api_key_hash) = 0;
+
+  // Alert rules are owned: every call names the owner and never sees other owners' rules.
+  virtual Result<AlertRule> CreateAlertRule(const AlertRule& rule) = 0;
+  virtual Result<std::vector<AlertRule>> ListAlertRules(int64_t owner_user_id) = 0;
+  // NotFound when the rule does not exist or belongs to someone else.
+  virtual Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) = 0;
+  virtual Result<AlertEvent> AppendAlertEvent(const AlertEvent& event) = 0;
+  // Events of the owner's rules with id > after_id, oldest first, at most `limit`.
+  virtual Result<std::vector<AlertEvent>> ListAlertEvents(int64_t owner_user_id, int64_t after_id,
+                                                          int limit) = 0;
+
+  // Models: (kind, version) is unique; a duplicate is AlreadyExists.
+  virtual Result<ModelRecord> SaveModel(const ModelRecord& model) = 0;
+  // The most recently created model of a kind, or nullopt.
+  virtual Result<std::optional<ModelRecord>> LatestModel(std::string_view kind) = 0;
+  virtual Result<std::vector<ModelRecord>> ListModels(std::string_view kind) = 0;
+};
+
+// Opens (creating and migrating as needed) the store a URL names:
+//   sqlite:PATH                 an SQLite file (its directory is created)
+//   postgresql://...  postgres://...   a PostgreSQL database (libpq connection URI)
+// A URL with no scheme is taken as an SQLite path. Unknown schemes are InvalidArgument.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace sphere
