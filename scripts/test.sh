@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build the dev preset (Debug +
+# AddressSanitizer + UBSan), start a throwaway PostgreSQL for the store contract
+# suite, run every test with CTest, and build the benchmarks (release) so they cannot rot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+
+pg_dir="$PWD/build/dev/postgres"
+scripts/postgres.sh start "$pg_dir" >/dev/null
+trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null || true' EXIT
+export SPHERE_TEST_POSTGRES_URL="$(cat "$pg_dir/url")"
+echo "test: PostgreSQL at $SPHERE_TEST_POSTGRES_URL"
+
+ctest --preset dev "$@"
+
+cmake --preset release >/dev/null
+cmake --build --preset release
