@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcsv-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsodium-dev
+  time
 )
 
 missing=()

@@ -59,3 +59,123 @@ std::string PostgresUrl() {
 }
 
 }  // namespace sphere::testing
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+
+#include <memory>
+#include <sstream>
+
+namespace sphere::testing {
+namespace {
+
+void ExecAdmin(const std::string& admin_url, const std::string& sql) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(admin_url.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    throw std::runtime_error("cannot connect to " + admin_url + ": " +
+                             PQerrorMessage(conn.get()));
+  }
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
+  }
+}
+
+// Replaces the database name (the path after the last '/', before any '?') of a libpq URL.
+std::string WithDatabase(const std::string& url, const std::string& database) {
+  size_t query = url.find('?');
+  std::string base = url.substr(0, query);
+  std::string tail = query == std::string::npos ? "" : url.substr(query);
+  size_t scheme_end = base.find("://");
+  size_t slash = base.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (slash != std::string::npos) base.resize(slash);
+  return base + "/" + database + tail;
+}
+
+std::filesystem::path SphereBinary() { return BinaryDir() / "bin" / "sphere"; }
+
+int StartChild(const std::vector<std::string>& args, const std::filesystem::path& output) {
+  std::vector<std::string> argv_storage;
+  argv_storage.push_back(SphereBinary().string());
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (std::string& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+ScratchPostgresDatabase::ScratchPostgresDatabase(const std::string& admin_url)
+    : admin_url_(admin_url) {
+  std::random_device rd;
+  name_ = "sphere_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd());
+  ExecAdmin(admin_url_, "CREATE DATABASE " + name_);
+  url_ = WithDatabase(admin_url_, name_);
+}
+
+ScratchPostgresDatabase::~ScratchPostgresDatabase() {
+  try {
+    ExecAdmin(admin_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "could not drop scratch database " << name_ << ": " << e.what();
+  }
+}
+
+ProcessResult RunSphere(const std::vector<std::string>& args) {
+  SphereProcess process(args);
+  return process.Wait();
+}
+
+SphereProcess::SphereProcess(const std::vector<std::string>& args) {
+  std::random_device rd;
+  output_path_ = std::filesystem::temp_directory_path() /
+                 ("sphere-child-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  pid_ = StartChild(args, output_path_);
+}
+
+SphereProcess::~SphereProcess() {
+  if (pid_ > 0) {
+    Kill();
+    Wait();
+  }
+  std::error_code ignored;
+  std::filesystem::remove(output_path_, ignored);
+}
+
+void SphereProcess::Kill() {
+  if (pid_ > 0) ::kill(pid_, SIGKILL);
+}
+
+ProcessResult SphereProcess::Wait() {
+  ProcessResult result;
+  if (pid_ <= 0) return result;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.output = ReadFile(output_path_);
+  return result;
+}
+
+}  // namespace sphere::testing

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sphere::testing {
 
@@ -32,5 +33,55 @@ std::filesystem::path DataFile(std::string_view relative);
 
 // The PostgreSQL URL the contract suite runs against ($SPHERE_TEST_POSTGRES_URL), or "".
 std::string PostgresUrl();
+
+}  // namespace sphere::testing
+
+namespace sphere::testing {
+
+// A PostgreSQL database created for one test on the server that `admin_url` names and
+// dropped (WITH FORCE) on destruction. Throws std::runtime_error when the server refuses.
+class ScratchPostgresDatabase {
+ public:
+  explicit ScratchPostgresDatabase(const std::string& admin_url);
+  ~ScratchPostgresDatabase();
+  ScratchPostgresDatabase(const ScratchPostgresDatabase&) = delete;
+  ScratchPostgresDatabase& operator=(const ScratchPostgresDatabase&) = delete;
+
+  // A libpq URL for the scratch database.
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string admin_url_;
+  std::string name_;
+  std::string url_;
+};
+
+// The output and exit code of a finished child process.
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs the built `sphere` binary with `args` and waits for it.
+ProcessResult RunSphere(const std::vector<std::string>& args);
+
+// A `sphere` child process running in the background; killed (SIGKILL) and reaped on
+// destruction if still running.
+class SphereProcess {
+ public:
+  explicit SphereProcess(const std::vector<std::string>& args);
+  ~SphereProcess();
+  SphereProcess(const SphereProcess&) = delete;
+  SphereProcess& operator=(const SphereProcess&) = delete;
+
+  // Sends SIGKILL: the harshest interruption, no chance to clean up.
+  void Kill();
+  // Waits for the process and returns its result.
+  ProcessResult Wait();
+
+ private:
+  int pid_ = -1;
+  std::filesystem::path output_path_;
+};
 
 }  // namespace sphere::testing

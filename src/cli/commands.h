@@ -1,0 +1,23 @@
+// Each subcommand registers itself on the app and, when chosen, sets the action to run.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/status.h"
+
+namespace sphere::cli {
+
+struct GlobalOptions {
+  std::string store_url = "sqlite:var/sphere.db";
+};
+
+using Action = std::function<Status()>;
+
+void AddImportCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddStatsCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddSynthCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+
+}  // namespace sphere::cli
