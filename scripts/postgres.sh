@@ -31,12 +31,13 @@ usage() {
 }
 
 # Runs a command as the user the server runs as, from a directory that user can read
-# (initdb and postgres fail when the current directory is private, e.g. /root).
+# (initdb and postgres fail when the current directory is private, e.g. /root). The lock
+# descriptor is closed so that the daemonised server does not hold the lock forever.
 as_server_user() {
   if [ "$(id -u)" -eq 0 ]; then
-    (cd / && runuser -u "$SERVER_USER" -- "$@")
+    (cd / && runuser -u "$SERVER_USER" -- "$@" 9>&-)
   else
-    (cd / && "$@")
+    (cd / && "$@" 9>&-)
   fi
 }
 
@@ -64,9 +65,20 @@ prepare_dir() {
     die "user '$(as_server_user id -un)' cannot write $DIR (is a parent directory private?)"
 }
 
+# A killed postmaster whose parent is an init that does not reap (PID 1 in many
+# containers) stays a zombie, which pg_ctl and postgres still take for a live server.
+postmaster_is_zombie() {
+  local pid state
+  pid="$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  { read -r _ _ state _ <"/proc/$pid/stat"; } 2>/dev/null || return 1
+  [ "$state" = Z ]
+}
+
 # Prints the port of the running server from its lock file, or fails.
 running_port() {
   local port
+  postmaster_is_zombie && return 1
   as_server_user "$PG_BINDIR/pg_ctl" status -D "$DATA" >/dev/null 2>&1 || return 1
   port="$(sed -n 4p "$DATA/postmaster.pid" 2>/dev/null)"
   [[ "$port" =~ ^[0-9]+$ ]] || return 1
@@ -128,6 +140,10 @@ start() {
   # The socket path DIR/.s.PGSQL.PORT must fit in sockaddr_un (108 bytes with its NUL).
   [ "${#DIR}" -le 90 ] || die "DIR path is too long for a unix socket; use a shorter one"
   init_cluster
+  if postmaster_is_zombie; then
+    say "removing the lock file of a server that was killed"
+    rm -f "$DATA/postmaster.pid"
+  fi
   for attempt in $(seq 1 20); do
     port=$((PORT_MIN + RANDOM % (PORT_MAX - PORT_MIN)))
     port_in_use "$port" && continue

@@ -28,6 +28,8 @@ Status NotA(std::string_view what, std::string_view cell) {
 bool StripThousands(std::string_view cell, std::string& out) {
   out.clear();
   size_t dot = cell.find('.');
+  // Separators group the integer part only; "1.2,3" is not a number.
+  if (dot != std::string_view::npos && cell.find(',', dot) != std::string_view::npos) return false;
   std::string_view int_part = cell.substr(0, dot);
   size_t first_comma = int_part.find(',');
   if (first_comma != std::string_view::npos) {
@@ -70,7 +72,8 @@ bool IsMissing(std::string_view cell) {
 
 Result<double> ParseDecimal(std::string_view cell) {
   std::string_view t = Trim(cell);
-  if (t.starts_with('+')) t.remove_prefix(1);
+  // from_chars takes no '+'; drop one, but not in front of a '-' ("+-1").
+  if (t.starts_with('+') && !t.substr(1).starts_with('-')) t.remove_prefix(1);
   double value = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(value)) {
@@ -84,7 +87,7 @@ Result<int64_t> ParseInteger(std::string_view cell) {
   std::string digits;
   if (t.empty() || !StripThousands(t, digits)) return NotA("an integer", cell);
   std::string_view d = digits;
-  if (d.starts_with('+')) d.remove_prefix(1);
+  if (d.starts_with('+') && !d.substr(1).starts_with('-')) d.remove_prefix(1);
   // A spreadsheet may have written 1234 as "1234.0"; any other fraction is not an integer.
   if (size_t dot = d.find('.'); dot != std::string_view::npos) {
     std::string_view fraction = d.substr(dot + 1);

@@ -89,7 +89,17 @@ Status LineReader::Refill() {
                     ": " + message);
   }
   buffer_.resize(old_size + static_cast<size_t>(n));
-  if (n == 0) eof_ = true;
+  if (n == 0) {
+    // zlib reports a gzip stream cut short only through gzerror (Z_BUF_ERROR), so that
+    // a file still being written can be read on; here it means a damaged file.
+    int errnum = Z_OK;
+    gzerror(file_->handle, &errnum);
+    if (errnum == Z_BUF_ERROR) {
+      return DataLoss(path_.string() + ": compressed data ends early (truncated gzip) after line " +
+                      std::to_string(line_number_));
+    }
+    eof_ = true;
+  }
   if (old_size == 0 && bytes_read_ == 0 && buffer_.starts_with("\xEF\xBB\xBF")) {
     buffer_pos_ = 3;  // a UTF-8 byte order mark is not content
   }

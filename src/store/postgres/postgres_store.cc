@@ -1,0 +1,1328 @@
+#include "store/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "store/postgres/copy_text.h"
+#include "store/postgres/migrations.h"
+#include "store/postgres/pg_connection.h"
+
+namespace sphere {
+namespace {
+
+using postgres::AffectedRows;
+using postgres::CopyTextEncoder;
+using postgres::PgConnection;
+using postgres::PgParams;
+using postgres::PgResultPtr;
+using postgres::PgRowReader;
+using postgres::PgStatement;
+using postgres::PgTransaction;
+using postgres::TextProblem;
+
+// Rows per keyset page when streaming a table: memory stays bounded by one page.
+constexpr int64_t kStreamPageRows = 2000;
+// COPY data is sent in pieces of about this size while the next rows are encoded.
+constexpr size_t kCopyChunkBytes = 1 << 20;
+
+// ---- SQL ----
+
+using ColumnList = std::span<const std::string_view>;
+
+std::string Join(ColumnList columns, std::string_view prefix = "") {
+  std::string out;
+  for (std::string_view column : columns) {
+    if (!out.empty()) out += ", ";
+    out += prefix;
+    out += column;
+  }
+  return out;
+}
+
+// INSERT ... SELECT from a staging table that upserts on `key` and rewrites a stored
+// row only when a value differs, so the affected-row count is "inserted or changed".
+std::string UpsertFromStagingSql(std::string_view table, std::string_view staging, ColumnList key,
+                                 ColumnList values) {
+  std::string all = Join(key) + ", " + Join(values);
+  std::string sql = "INSERT INTO " + std::string(table) + " (" + all + ") SELECT " + all +
+                    " FROM pg_temp." + std::string(staging) + " ON CONFLICT (" + Join(key) +
+                    ") DO UPDATE SET ";
+  bool first = true;
+  for (std::string_view column : values) {
+    if (!first) sql += ", ";
+    first = false;
+    sql += std::string(column) + " = EXCLUDED." + std::string(column);
+  }
+  sql += " WHERE ROW(" + Join(values, std::string(table) + ".") + ") IS DISTINCT FROM ROW(" +
+         Join(values, "EXCLUDED.") + ")";
+  return sql;
+}
+
+constexpr std::string_view kCreatorColumns[] = {
+    "c.id",        "c.platform",    "c.handle",  "c.display_name", "c.niche",       "c.followers",
+    "c.following", "c.posts_count", "c.country", "c.verified",     "c.stats_as_of", "c.source"};
+
+constexpr std::string_view kPostKey[] = {"platform", "external_id"};
+constexpr std::string_view kPostValues[] = {
+    "creator_id", "posted_at",   "media_type", "caption",           "likes", "comments",
+    "views",      "shares",      "sponsored",  "image_description", "width", "height",
+    "location",   "observed_at", "source",     "extra_json"};
+const std::string kPostColumns =
+    "p.id, p.platform, c.handle, p.external_id, p.posted_at, p.media_type, p.caption, p.likes, "
+    "p.comments, p.views, p.shares, p.sponsored, p.image_description, p.width, p.height, "
+    "p.location, p.observed_at, p.source, p.extra_json";
+
+constexpr std::string_view kSnapshotKey[] = {"creator_id", "source", "taken_at"};
+constexpr std::string_view kSnapshotValues[] = {
+    "followers",      "following",  "posts_count", "total_views",     "avg_likes",
+    "avg_comments",   "avg_views",  "avg_shares",  "engagement_rate", "authentic_engagement",
+    "followers_gain", "views_gain", "period_days", "extra_json"};
+const std::string kSnapshotColumns =
+    "s.id, c.platform, c.handle, s.taken_at, s.source, s.followers, s.following, s.posts_count, "
+    "s.total_views, s.avg_likes, s.avg_comments, s.avg_views, s.avg_shares, s.engagement_rate, "
+    "s.authentic_engagement, s.followers_gain, s.views_gain, s.period_days, s.extra_json";
+
+// Creator profile fields, merged one by one. A stored field takes an incoming known
+// value when the field is still unknown or the incoming record is not older than the
+// stored profile; stats_as_of becomes the newer of the two (the SQLite backend's rule,
+// pinned down by the contract suite). In staging each field <f> comes with <f>_as_of
+// and <f>_first, see FoldedCreator.
+constexpr std::string_view kMergedCreatorFields[] = {"display_name", "niche",       "followers",
+                                                     "following",    "posts_count", "country",
+                                                     "verified",     "source"};
+
+// Staging tables are temporary: private to the session and never WAL-logged. They keep
+// their rows across commits (ON COMMIT DELETE ROWS would truncate every table at every
+// commit, which costs milliseconds per table); CopyRows truncates one just before
+// refilling it instead.
+enum class StagingTable { kCreator, kCreatorKey, kPost, kSnapshot };
+constexpr int kStagingTableCount = 4;
+constexpr const char* kTruncateStagingSql[kStagingTableCount] = {
+    "TRUNCATE pg_temp.stage_creator", "TRUNCATE pg_temp.stage_creator_key",
+    "TRUNCATE pg_temp.stage_post", "TRUNCATE pg_temp.stage_snapshot"};
+
+const std::string kCreateStagingTablesSql = R"sql(
+SET temp_buffers = '64MB';
+CREATE TEMP TABLE IF NOT EXISTS stage_creator (
+  seq bigint, platform text, handle text COLLATE "C", stats_as_of bigint,
+  display_name text, display_name_as_of bigint, display_name_first text,
+  niche text COLLATE "C", niche_as_of bigint, niche_first text COLLATE "C",
+  followers bigint, followers_as_of bigint, followers_first bigint,
+  following bigint, following_as_of bigint, following_first bigint,
+  posts_count bigint, posts_count_as_of bigint, posts_count_first bigint,
+  country text, country_as_of bigint, country_first text,
+  verified boolean, verified_as_of bigint, verified_first boolean,
+  source text, source_as_of bigint, source_first text
+);
+CREATE TEMP TABLE IF NOT EXISTS stage_creator_key (platform text, handle text COLLATE "C");
+CREATE TEMP TABLE IF NOT EXISTS stage_post (
+  platform text, external_id text COLLATE "C", creator_id bigint, posted_at bigint,
+  media_type text, caption text, likes bigint, comments bigint, views bigint, shares bigint,
+  sponsored boolean, image_description text, width integer, height integer, location text,
+  observed_at bigint, source text, extra_json text
+);
+CREATE TEMP TABLE IF NOT EXISTS stage_snapshot (
+  creator_id bigint, source text COLLATE "C", taken_at bigint, followers bigint,
+  following bigint, posts_count bigint, total_views bigint, avg_likes double precision,
+  avg_comments double precision, avg_views double precision, avg_shares double precision,
+  engagement_rate double precision, authentic_engagement double precision,
+  followers_gain bigint, views_gain bigint, period_days integer, extra_json text
+);
+)sql";
+
+std::string CopyCreatorsSql() {
+  std::string columns = "seq, platform, handle, stats_as_of";
+  for (std::string_view field : kMergedCreatorFields) {
+    const std::string f(field);
+    columns += ", " + f + ", " + f + "_as_of, " + f + "_first";
+  }
+  return "COPY pg_temp.stage_creator (" + columns + ") FROM STDIN";
+}
+
+// A creator new to the store gets what merging its records into nothing gives.
+std::string InsertNewCreatorsSql() {
+  std::string values;
+  for (std::string_view field : kMergedCreatorFields) {
+    const std::string f(field);
+    values += ", coalesce(" + f + ", " + f + "_first)";
+  }
+  return "INSERT INTO creator (platform, handle, stats_as_of, " + Join(kMergedCreatorFields) +
+         ") SELECT platform, handle, stats_as_of" + values +
+         " FROM pg_temp.stage_creator ORDER BY seq ON CONFLICT (platform, handle) DO NOTHING";
+}
+
+// Merges staged creators into stored rows. It runs after InsertNewCreatorsSql, so it
+// also meets the rows that statement just inserted; merging those again changes
+// nothing, so they are not counted twice.
+std::string MergeCreatorsSql() {
+  std::vector<std::string> merged;
+  for (std::string_view f : kMergedCreatorFields) {
+    std::string field(f);
+    merged.push_back("CASE WHEN s." + field + " IS NOT NULL AND s." + field +
+                     "_as_of >= c.stats_as_of THEN s." + field + " WHEN c." + field +
+                     " IS NULL THEN s." + field + "_first ELSE c." + field + " END");
+  }
+  const std::string newest = "GREATEST(c.stats_as_of, s.stats_as_of)";
+  std::string sql = "UPDATE creator AS c SET ";
+  std::string new_row, old_row;
+  for (size_t i = 0; i < merged.size(); ++i) {
+    sql += std::string(kMergedCreatorFields[i]) + " = " + merged[i] + ", ";
+    new_row += merged[i] + ", ";
+    old_row += "c." + std::string(kMergedCreatorFields[i]) + ", ";
+  }
+  sql += "stats_as_of = " + newest +
+         " FROM pg_temp.stage_creator AS s WHERE c.platform = s.platform AND c.handle = s.handle"
+         " AND ROW(" +
+         new_row + newest + ") IS DISTINCT FROM ROW(" + old_row + "c.stats_as_of)";
+  return sql;
+}
+
+const std::string kCopyCreatorsSql = CopyCreatorsSql();
+const PgStatement kInsertNewCreators{"insert_new_creators", InsertNewCreatorsSql()};
+const PgStatement kMergeCreators{"merge_creators", MergeCreatorsSql()};
+const PgStatement kResolveCreatorKeys{
+    "resolve_creator_keys",
+    "SELECT k.platform, k.handle, c.id FROM pg_temp.stage_creator_key AS k"
+    " JOIN creator AS c ON c.platform = k.platform AND c.handle = k.handle"};
+const PgStatement kUpsertPosts{"upsert_posts",
+                               UpsertFromStagingSql("post", "stage_post", kPostKey, kPostValues)};
+const PgStatement kUpsertSnapshots{
+    "upsert_snapshots",
+    UpsertFromStagingSql("snapshot", "stage_snapshot", kSnapshotKey, kSnapshotValues)};
+
+const std::string kCopyCreatorKeysSql =
+    "COPY pg_temp.stage_creator_key (platform, handle) FROM STDIN";
+const std::string kCopyPostsSql =
+    "COPY pg_temp.stage_post (" + Join(kPostKey) + ", " + Join(kPostValues) + ") FROM STDIN";
+const std::string kCopySnapshotsSql = "COPY pg_temp.stage_snapshot (" + Join(kSnapshotKey) + ", " +
+                                      Join(kSnapshotValues) + ") FROM STDIN";
+
+const PgStatement kFindCreator{"find_creator",
+                               "SELECT " + Join(kCreatorColumns) +
+                                   " FROM creator AS c WHERE c.platform = $1 AND c.handle = $2"};
+const PgStatement kGetCreator{
+    "get_creator", "SELECT " + Join(kCreatorColumns) + " FROM creator AS c WHERE c.id = $1"};
+const PgStatement kPostsOf{
+    "posts_of", "SELECT " + kPostColumns +
+                    " FROM post AS p JOIN creator AS c ON c.id = p.creator_id"
+                    " WHERE p.creator_id = $1 ORDER BY p.posted_at NULLS LAST, p.external_id"};
+const PgStatement kSnapshotsOf{"snapshots_of",
+                               "SELECT " + kSnapshotColumns +
+                                   " FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id"
+                                   " WHERE s.creator_id = $1 ORDER BY s.taken_at, s.source"};
+// A literal LIMIT lets even a generic plan see how small a page is.
+const std::string kPageLimit = std::to_string(kStreamPageRows);
+const PgStatement kCreatorsPage{"creators_page", "SELECT " + Join(kCreatorColumns) +
+                                                     " FROM creator AS c WHERE c.id > $1"
+                                                     " ORDER BY c.id LIMIT " +
+                                                     kPageLimit};
+const PgStatement kPostsPage{"posts_page",
+                             "SELECT " + kPostColumns +
+                                 " FROM post AS p JOIN creator AS c ON c.id = p.creator_id"
+                                 " WHERE p.id > $1 ORDER BY p.id LIMIT " +
+                                 kPageLimit};
+const PgStatement kSnapshotsPage{"snapshots_page",
+                                 "SELECT " + kSnapshotColumns +
+                                     " FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id"
+                                     " WHERE s.id > $1 ORDER BY s.id LIMIT " +
+                                     kPageLimit};
+
+const PgStatement kRecordImport{
+    "record_import",
+    "INSERT INTO import_log (path, sha256, format, rows_loaded, rows_rejected, finished_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (path, sha256) DO UPDATE SET"
+    " format = EXCLUDED.format, rows_loaded = EXCLUDED.rows_loaded,"
+    " rows_rejected = EXCLUDED.rows_rejected, finished_at = EXCLUDED.finished_at"};
+const PgStatement kListImports{
+    "list_imports",
+    "SELECT path, sha256, format, rows_loaded, rows_rejected, finished_at FROM import_log"
+    " ORDER BY id"};
+
+const PgStatement kStatsCreators{"stats_creators",
+                                 "SELECT platform, count(*) FROM creator GROUP BY platform"};
+const PgStatement kStatsPosts{
+    "stats_posts",
+    "SELECT platform, count(*), min(posted_at), max(posted_at) FROM post GROUP BY platform"};
+const PgStatement kStatsSnapshots{
+    "stats_snapshots",
+    "SELECT c.platform, count(*), min(s.taken_at), max(s.taken_at)"
+    " FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id GROUP BY c.platform"};
+const PgStatement kStatsNiches{
+    "stats_niches", "SELECT coalesce(niche, '(none)'), count(*) FROM creator GROUP BY 1"};
+// $1..$4 are core's lower bounds of micro, mid, macro and mega; -1 is "unknown".
+const PgStatement kStatsTiers{
+    "stats_tiers",
+    "SELECT CASE WHEN followers IS NULL THEN -1 WHEN followers >= $4 THEN 4"
+    " WHEN followers >= $3 THEN 3 WHEN followers >= $2 THEN 2 WHEN followers >= $1 THEN 1"
+    " ELSE 0 END, count(*) FROM creator GROUP BY 1"};
+const PgStatement kStatsSnapshotSources{"stats_snapshot_sources",
+                                        "SELECT source, count(*) FROM snapshot GROUP BY source"};
+const PgStatement kStatsTotals{
+    "stats_totals",
+    "SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM alert_rule),"
+    " (SELECT count(*) FROM alert_event), (SELECT count(*) FROM model)"};
+
+const PgStatement kCreateUser{
+    "create_user",
+    "INSERT INTO app_user (name, role, api_key_hash, created_at) VALUES ($1, $2, $3, $4)"
+    " RETURNING id"};
+const PgStatement kFindUserByKeyHash{
+    "find_user_by_key_hash",
+    "SELECT id, name, role, api_key_hash, created_at FROM app_user WHERE api_key_hash = $1"};
+
+const PgStatement kCreateAlertRule{
+    "create_alert_rule",
+    "INSERT INTO alert_rule (owner_user_id, name, condition_json, enabled, created_at)"
+    " VALUES ($1, $2, $3, $4, $5) RETURNING id"};
+const PgStatement kListAlertRules{
+    "list_alert_rules",
+    "SELECT id, owner_user_id, name, condition_json, enabled, created_at FROM alert_rule"
+    " WHERE owner_user_id = $1 ORDER BY id"};
+const PgStatement kDeleteAlertRule{"delete_alert_rule",
+                                   "DELETE FROM alert_rule WHERE id = $1 AND owner_user_id = $2"};
+const PgStatement kAppendAlertEvent{
+    "append_alert_event",
+    "INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json)"
+    " VALUES ($1, $2, $3, $4) RETURNING id"};
+const PgStatement kListAlertEvents{
+    "list_alert_events",
+    "SELECT e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json"
+    " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
+    " WHERE r.owner_user_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"};
+
+const std::string kModelColumns =
+    "id, kind, version, artifact_path, data_hash, manifest_json, metrics_json, created_at";
+const PgStatement kSaveModel{
+    "save_model",
+    "INSERT INTO model (kind, version, artifact_path, data_hash, manifest_json, metrics_json,"
+    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"};
+const PgStatement kLatestModel{"latest_model", "SELECT " + kModelColumns +
+                                                   " FROM model WHERE kind = $1"
+                                                   " ORDER BY created_at DESC, id DESC LIMIT 1"};
+const PgStatement kListModels{
+    "list_models",
+    "SELECT " + kModelColumns + " FROM model WHERE kind = $1 ORDER BY created_at, id"};
+
+// ---- reading rows ----
+
+Creator ReadCreator(PgRowReader& row) {
+  Creator c;
+  c.id = row.Int64();
+  c.platform = row.Enum(&ParsePlatform);
+  c.handle = row.Text();
+  c.display_name = row.Text();
+  c.niche = row.OptionalText();
+  c.followers = row.OptionalInt64();
+  c.following = row.OptionalInt64();
+  c.posts_count = row.OptionalInt64();
+  c.country = row.OptionalText();
+  c.verified = row.OptionalBool();
+  c.stats_as_of = row.Int64();
+  c.source = row.Text();
+  return c;
+}
+
+Post ReadPost(PgRowReader& row) {
+  Post p;
+  p.id = row.Int64();
+  p.platform = row.Enum(&ParsePlatform);
+  p.creator_handle = row.Text();
+  p.external_id = row.Text();
+  p.posted_at = row.OptionalInt64();
+  p.media_type = row.Enum(&ParseMediaType);
+  p.caption = row.Text();
+  p.likes = row.OptionalInt64();
+  p.comments = row.OptionalInt64();
+  p.views = row.OptionalInt64();
+  p.shares = row.OptionalInt64();
+  p.sponsored = row.Bool();
+  p.image_description = row.Text();
+  p.width = row.OptionalInt32();
+  p.height = row.OptionalInt32();
+  p.location = row.Text();
+  p.observed_at = row.OptionalInt64();
+  p.source = row.Text();
+  p.extra_json = row.Text();
+  return p;
+}
+
+Snapshot ReadSnapshot(PgRowReader& row) {
+  Snapshot s;
+  s.id = row.Int64();
+  s.platform = row.Enum(&ParsePlatform);
+  s.creator_handle = row.Text();
+  s.taken_at = row.Int64();
+  s.source = row.Text();
+  s.followers = row.OptionalInt64();
+  s.following = row.OptionalInt64();
+  s.posts_count = row.OptionalInt64();
+  s.total_views = row.OptionalInt64();
+  s.avg_likes = row.OptionalDouble();
+  s.avg_comments = row.OptionalDouble();
+  s.avg_views = row.OptionalDouble();
+  s.avg_shares = row.OptionalDouble();
+  s.engagement_rate = row.OptionalDouble();
+  s.authentic_engagement = row.OptionalDouble();
+  s.followers_gain = row.OptionalInt64();
+  s.views_gain = row.OptionalInt64();
+  s.period_days = row.OptionalInt32();
+  s.extra_json = row.Text();
+  return s;
+}
+
+User ReadUser(PgRowReader& row) {
+  User u;
+  u.id = row.Int64();
+  u.name = row.Text();
+  u.role = row.Enum(&ParseRole);
+  u.api_key_hash = row.Text();
+  u.created_at = row.Int64();
+  return u;
+}
+
+AlertRule ReadAlertRule(PgRowReader& row) {
+  AlertRule r;
+  r.id = row.Int64();
+  r.owner_user_id = row.Int64();
+  r.name = row.Text();
+  r.condition_json = row.Text();
+  r.enabled = row.Bool();
+  r.created_at = row.Int64();
+  return r;
+}
+
+AlertEvent ReadAlertEvent(PgRowReader& row) {
+  AlertEvent e;
+  e.id = row.Int64();
+  e.rule_id = row.Int64();
+  e.creator_id = row.Int64();
+  e.fired_at = row.Int64();
+  e.payload_json = row.Text();
+  return e;
+}
+
+ModelRecord ReadModel(PgRowReader& row) {
+  ModelRecord m;
+  m.id = row.Int64();
+  m.kind = row.Text();
+  m.version = row.Text();
+  m.artifact_path = row.Text();
+  m.data_hash = row.Text();
+  m.manifest_json = row.Text();
+  m.metrics_json = row.Text();
+  m.created_at = row.Int64();
+  return m;
+}
+
+template <typename T>
+Result<std::vector<T>> ReadAll(const PGresult* result, T (*read)(PgRowReader&)) {
+  std::vector<T> out;
+  const int rows = PQntuples(result);
+  out.reserve(rows);
+  for (int i = 0; i < rows; ++i) {
+    PgRowReader reader(result, i);
+    out.push_back(read(reader));
+    SPHERE_RETURN_IF_ERROR(reader.status());
+  }
+  return out;
+}
+
+template <typename T>
+Result<std::optional<T>> ReadOptional(const PGresult* result, T (*read)(PgRowReader&)) {
+  if (PQntuples(result) == 0) return std::optional<T>();
+  PgRowReader reader(result, 0);
+  T value = read(reader);
+  SPHERE_RETURN_IF_ERROR(reader.status());
+  return std::optional<T>(std::move(value));
+}
+
+// The id a RETURNING id statement produced.
+Result<int64_t> ReturnedId(const PGresult* result) {
+  if (PQntuples(result) != 1) return Internal("postgres: an insert returned no id");
+  PgRowReader reader(result, 0);
+  const int64_t id = reader.Int64();
+  SPHERE_RETURN_IF_ERROR(reader.status());
+  return id;
+}
+
+// ---- validation: refuse what the schema would refuse, naming the record and field ----
+
+std::string Describe(const Creator& c) {
+  return "creator " + std::string(ToString(c.platform)) + "/@" + c.handle;
+}
+std::string Describe(const Post& p) {
+  return "post " + std::string(ToString(p.platform)) + "/" + p.external_id + " of @" +
+         p.creator_handle;
+}
+std::string Describe(const Snapshot& s) {
+  return "snapshot of " + std::string(ToString(s.platform)) + "/@" + s.creator_handle + " from '" +
+         s.source + "' taken at " + FormatIsoTime(s.taken_at);
+}
+std::string Describe(const User& u) { return "user '" + u.name + "'"; }
+std::string Describe(const AlertRule& r) { return "alert rule '" + r.name + "'"; }
+std::string Describe(const AlertEvent& e) {
+  return "alert event of rule " + std::to_string(e.rule_id);
+}
+std::string Describe(const ModelRecord& m) { return "model " + m.kind + "/" + m.version; }
+std::string Describe(const ImportRecord& r) { return "import of " + r.path; }
+
+// Checks the fields of one record and keeps the first problem, described as
+// "<record>: <field> <rule>". The record is only described when something is wrong.
+template <typename Record>
+class FieldChecker {
+ public:
+  explicit FieldChecker(const Record& record) : record_(record) {}
+
+  FieldChecker& NotEmpty(std::string_view field, std::string_view value) {
+    if (value.empty()) Fail(field, "must not be empty");
+    return *this;
+  }
+  FieldChecker& Text(std::string_view field, std::string_view value) {
+    if (std::optional<std::string> problem = TextProblem(value)) Fail(field, *problem);
+    return *this;
+  }
+  FieldChecker& OptionalText(std::string_view field, const std::optional<std::string>& value) {
+    return value ? Text(field, *value) : *this;
+  }
+  FieldChecker& NotNegative(std::string_view field, std::optional<int64_t> value) {
+    if (value && *value < 0) Fail(field, "must not be negative, got " + std::to_string(*value));
+    return *this;
+  }
+  FieldChecker& Positive(std::string_view field, std::optional<int64_t> value) {
+    if (value && *value <= 0) Fail(field, "must be positive, got " + std::to_string(*value));
+    return *this;
+  }
+  FieldChecker& Finite(std::string_view field, std::optional<double> value) {
+    if (value && !std::isfinite(*value)) Fail(field, "must be a finite number");
+    return *this;
+  }
+  FieldChecker& JsonObject(std::string_view field, std::string_view value) {
+    Text(field, value);
+    const size_t start = value.find_first_not_of(" \t\r\n");
+    // Valid JSON that starts with '{' is an object.
+    if (start == std::string_view::npos || value[start] != '{' || !nlohmann::json::accept(value)) {
+      Fail(field, "must be a JSON object");
+    }
+    return *this;
+  }
+  // `spelling` is ToString of an enum value, "?" when the value is out of range.
+  FieldChecker& Known(std::string_view field, std::string_view spelling) {
+    if (spelling == "?") Fail(field, "is not one of the known values");
+    return *this;
+  }
+
+  const Status& status() const { return status_; }
+
+ private:
+  void Fail(std::string_view field, std::string_view problem) {
+    if (!status_.ok()) return;
+    status_ =
+        InvalidArgument(Describe(record_) + ": " + std::string(field) + " " + std::string(problem));
+  }
+
+  const Record& record_;
+  Status status_;
+};
+
+Status Validate(const Creator& c) {
+  return FieldChecker(c)
+      .Known("platform", ToString(c.platform))
+      .NotEmpty("handle", c.handle)
+      .Text("handle", c.handle)
+      .Text("display_name", c.display_name)
+      .OptionalText("niche", c.niche)
+      .NotNegative("followers", c.followers)
+      .NotNegative("following", c.following)
+      .NotNegative("posts_count", c.posts_count)
+      .OptionalText("country", c.country)
+      .Text("source", c.source)
+      .status();
+}
+
+Status Validate(const Post& p) {
+  return FieldChecker(p)
+      .Known("platform", ToString(p.platform))
+      .NotEmpty("creator_handle", p.creator_handle)
+      .Text("creator_handle", p.creator_handle)
+      .NotEmpty("external_id", p.external_id)
+      .Text("external_id", p.external_id)
+      .Known("media_type", ToString(p.media_type))
+      .Text("caption", p.caption)
+      .NotNegative("likes", p.likes)
+      .NotNegative("comments", p.comments)
+      .NotNegative("views", p.views)
+      .NotNegative("shares", p.shares)
+      .Text("image_description", p.image_description)
+      .Positive("width", p.width)
+      .Positive("height", p.height)
+      .Text("location", p.location)
+      .Text("source", p.source)
+      .JsonObject("extra_json", p.extra_json)
+      .status();
+}
+
+Status Validate(const Snapshot& s) {
+  return FieldChecker(s)
+      .Known("platform", ToString(s.platform))
+      .NotEmpty("creator_handle", s.creator_handle)
+      .Text("creator_handle", s.creator_handle)
+      .Text("source", s.source)
+      .NotNegative("followers", s.followers)
+      .NotNegative("following", s.following)
+      .NotNegative("posts_count", s.posts_count)
+      .NotNegative("total_views", s.total_views)
+      .Finite("avg_likes", s.avg_likes)
+      .Finite("avg_comments", s.avg_comments)
+      .Finite("avg_views", s.avg_views)
+      .Finite("avg_shares", s.avg_shares)
+      .Finite("engagement_rate", s.engagement_rate)
+      .Finite("authentic_engagement", s.authentic_engagement)
+      .Positive("period_days", s.period_days)
+      .JsonObject("extra_json", s.extra_json)
+      .status();
+}
+
+Status Validate(const User& u) {
+  return FieldChecker(u)
+      .Text("name", u.name)
+      .Known("role", ToString(u.role))
+      .NotEmpty("api_key_hash", u.api_key_hash)
+      .Text("api_key_hash", u.api_key_hash)
+      .status();
+}
+
+Status Validate(const AlertRule& r) {
+  return FieldChecker(r)
+      .Text("name", r.name)
+      .JsonObject("condition_json", r.condition_json)
+      .status();
+}
+
+Status Validate(const AlertEvent& e) {
+  return FieldChecker(e).JsonObject("payload_json", e.payload_json).status();
+}
+
+Status Validate(const ModelRecord& m) {
+  return FieldChecker(m)
+      .NotEmpty("kind", m.kind)
+      .Text("kind", m.kind)
+      .NotEmpty("version", m.version)
+      .Text("version", m.version)
+      .Text("artifact_path", m.artifact_path)
+      .Text("data_hash", m.data_hash)
+      .JsonObject("manifest_json", m.manifest_json)
+      .JsonObject("metrics_json", m.metrics_json)
+      .status();
+}
+
+Status Validate(const ImportRecord& r) {
+  return FieldChecker(r)
+      .NotEmpty("path", r.path)
+      .Text("path", r.path)
+      .Text("sha256", r.sha256)
+      .Text("format", r.format)
+      .NotNegative("rows_loaded", r.rows_loaded)
+      .NotNegative("rows_rejected", r.rows_rejected)
+      .status();
+}
+
+Status ValidateBatch(const ImportBatch& batch) {
+  for (const Creator& c : batch.creators) SPHERE_RETURN_IF_ERROR(Validate(c));
+  for (const Post& p : batch.posts) SPHERE_RETURN_IF_ERROR(Validate(p));
+  for (const Snapshot& s : batch.snapshots) SPHERE_RETURN_IF_ERROR(Validate(s));
+  return Status::Ok();
+}
+
+// Whether `status` reports a violation of the named foreign key (its name is in the
+// message, see StatusFromResult).
+bool IsForeignKeyViolation(const Status& status, std::string_view constraint) {
+  return status.code() == Code::kInvalidArgument &&
+         status.message().find(constraint) != std::string::npos;
+}
+
+// ---- batch keys ----
+
+// (platform, text) naming a creator by handle or a post by external_id. The views
+// point into the batch being written, which outlives every map that holds them.
+struct PlatformKey {
+  Platform platform;
+  std::string_view text;
+  bool operator==(const PlatformKey&) const = default;
+};
+struct PlatformKeyHash {
+  size_t operator()(const PlatformKey& key) const {
+    return std::hash<std::string_view>()(key.text) * 31 + static_cast<size_t>(key.platform);
+  }
+};
+
+struct SnapshotKey {
+  int64_t creator_id;
+  std::string_view source;
+  UnixSeconds taken_at;
+  bool operator==(const SnapshotKey&) const = default;
+};
+struct SnapshotKeyHash {
+  size_t operator()(const SnapshotKey& key) const {
+    size_t hash = std::hash<std::string_view>()(key.source);
+    hash = hash * 31 + std::hash<int64_t>()(key.creator_id);
+    return hash * 31 + std::hash<int64_t>()(key.taken_at);
+  }
+};
+
+using CreatorIds = std::unordered_map<PlatformKey, int64_t, PlatformKeyHash>;
+constexpr int64_t kUnresolvedCreator = 0;  // identity ids start at 1
+
+// One profile field of the creators folded from a batch (see FoldedCreator).
+template <typename T>
+struct Observed {
+  std::optional<T> first;  // the first known value in the batch
+  std::optional<T> last;   // the last known value of a record not older than its predecessors
+  UnixSeconds last_as_of = 0;
+
+  void Observe(const std::optional<T>& incoming, UnixSeconds incoming_as_of, bool not_older) {
+    if (!incoming) return;
+    if (!first) first = incoming;
+    if (not_older) {
+      last = incoming;
+      last_as_of = incoming_as_of;
+    }
+  }
+};
+
+std::optional<std::string_view> NonEmpty(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+std::optional<std::string_view> NonEmptyOptional(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  return std::string_view(*text);
+}
+
+// All records of one creator in a batch, folded so that merging the fold into the
+// stored row S gives exactly what merging the records one by one would.
+//
+// Call a record "leading" when it is not older than any record before it in the batch;
+// only leading records can pass the stats_as_of test, and their stats_as_of never
+// decreases, so those that S lets through form a suffix. Per field, then:
+// - if S knows the field, the winner is the last leading record's known value when that
+//   record is not older than S (the suffix reaches it), else S's value;
+// - if S does not know it, the first known value in the batch fills it, and a later
+//   leading value replaces it under the same test as above; that is, the last leading
+//   value when it is not older than S, else the first value.
+// So each field needs its first value and its last leading value with that record's
+// stats_as_of: MergeCreatorsSql applies exactly these two cases.
+struct FoldedCreator {
+  Platform platform;
+  std::string_view handle;
+  UnixSeconds stats_as_of = 0;  // the newest of the batch
+  Observed<std::string_view> display_name;
+  Observed<std::string_view> niche;
+  Observed<int64_t> followers;
+  Observed<int64_t> following;
+  Observed<int64_t> posts_count;
+  Observed<std::string_view> country;
+  Observed<bool> verified;
+  Observed<std::string_view> source;
+
+  explicit FoldedCreator(const Creator& first)
+      : platform(first.platform), handle(first.handle), stats_as_of(first.stats_as_of) {
+    Observe(first, /*leading=*/true);
+  }
+
+  void Merge(const Creator& c) {
+    const bool leading = c.stats_as_of >= stats_as_of;
+    stats_as_of = std::max(stats_as_of, c.stats_as_of);
+    Observe(c, leading);
+  }
+
+ private:
+  void Observe(const Creator& c, bool leading) {
+    const UnixSeconds t = c.stats_as_of;
+    display_name.Observe(NonEmpty(c.display_name), t, leading);
+    niche.Observe(NonEmptyOptional(c.niche), t, leading);
+    followers.Observe(c.followers, t, leading);
+    following.Observe(c.following, t, leading);
+    posts_count.Observe(c.posts_count, t, leading);
+    country.Observe(NonEmptyOptional(c.country), t, leading);
+    verified.Observe(c.verified, t, leading);
+    source.Observe(NonEmpty(c.source), t, leading);
+  }
+};
+
+std::vector<FoldedCreator> FoldCreators(const std::vector<Creator>& creators) {
+  std::vector<FoldedCreator> folded;
+  std::unordered_map<PlatformKey, size_t, PlatformKeyHash> index;
+  index.reserve(creators.size());
+  for (const Creator& c : creators) {
+    auto [it, inserted] = index.try_emplace(PlatformKey{c.platform, c.handle}, folded.size());
+    if (inserted) {
+      folded.emplace_back(c);
+    } else {
+      folded[it->second].Merge(c);
+    }
+  }
+  return folded;
+}
+
+template <typename T>
+void EncodeObserved(CopyTextEncoder& out, const Observed<T>& field) {
+  out.Optional(field.last);
+  if (field.last) {
+    out.Int64(field.last_as_of);
+  } else {
+    out.Null();
+  }
+  out.Optional(field.first);
+}
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(PgConnection conn) : conn_(std::move(conn)) {}
+
+  Result<int> SchemaVersion() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    return postgres::AppliedSchemaVersion(conn_);
+  }
+
+  Result<WriteCounts> WriteBatch(const ImportBatch& batch) override {
+    if (batch.empty()) return WriteCounts{};
+    SPHERE_RETURN_IF_ERROR(ValidateBatch(batch));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_RETURN_IF_ERROR(EnsureStagingTables());
+    SPHERE_ASSIGN_OR_RETURN(PgTransaction transaction, PgTransaction::Begin(conn_));
+    WriteCounts counts;
+    if (!batch.creators.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(counts.creators_written, UpsertCreators(batch.creators));
+    }
+    SPHERE_ASSIGN_OR_RETURN(CreatorIds creator_ids, ResolveCreatorIds(batch));
+    if (!batch.posts.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(counts.posts_written, UpsertPosts(batch.posts, creator_ids));
+    }
+    if (!batch.snapshots.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(counts.snapshots_written,
+                              UpsertSnapshots(batch.snapshots, creator_ids));
+    }
+    SPHERE_RETURN_IF_ERROR(transaction.Commit());
+    return counts;
+  }
+
+  Status RecordImport(const ImportRecord& record) override {
+    SPHERE_RETURN_IF_ERROR(Validate(record));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    return conn_
+        .Run(kRecordImport, PgParams()
+                                .Add(record.path)
+                                .Add(record.sha256)
+                                .Add(record.format)
+                                .Add(record.rows_loaded)
+                                .Add(record.rows_rejected)
+                                .Add(record.finished_at))
+        .status();
+  }
+
+  Result<std::vector<ImportRecord>> ListImports() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListImports));
+    return ReadAll<ImportRecord>(result.get(), [](PgRowReader& row) {
+      ImportRecord r;
+      r.path = row.Text();
+      r.sha256 = row.Text();
+      r.format = row.Text();
+      r.rows_loaded = row.Int64();
+      r.rows_rejected = row.Int64();
+      r.finished_at = row.Int64();
+      return r;
+    });
+  }
+
+  Result<std::optional<Creator>> FindCreator(Platform platform, std::string_view handle) override {
+    const std::string normalized = NormalizeHandle(handle);
+    // A handle PostgreSQL cannot store names no stored creator.
+    if (normalized.empty() || TextProblem(normalized)) return std::optional<Creator>();
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(
+        PgResultPtr result,
+        conn_.Run(kFindCreator, PgParams().Add(ToString(platform)).Add(normalized)));
+    return ReadOptional(result.get(), &ReadCreator);
+  }
+
+  Result<std::optional<Creator>> GetCreator(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kGetCreator, PgParams().Add(creator_id)));
+    return ReadOptional(result.get(), &ReadCreator);
+  }
+
+  Result<std::vector<Post>> PostsOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kPostsOf, PgParams().Add(creator_id)));
+    return ReadAll(result.get(), &ReadPost);
+  }
+
+  Result<std::vector<Snapshot>> SnapshotsOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kSnapshotsOf, PgParams().Add(creator_id)));
+    return ReadAll(result.get(), &ReadSnapshot);
+  }
+
+  Status ForEachCreator(const std::function<Status(const Creator&)>& visit) override {
+    return ForEachRow(kCreatorsPage, &ReadCreator, visit);
+  }
+  Status ForEachPost(const std::function<Status(const Post&)>& visit) override {
+    return ForEachRow(kPostsPage, &ReadPost, visit);
+  }
+  Status ForEachSnapshot(const std::function<Status(const Snapshot&)>& visit) override {
+    return ForEachRow(kSnapshotsPage, &ReadSnapshot, visit);
+  }
+
+  Result<StoreStats> Stats() override;
+
+  Result<User> CreateUser(const User& user) override {
+    SPHERE_RETURN_IF_ERROR(Validate(user));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kCreateUser, PgParams()
+                                                            .Add(user.name)
+                                                            .Add(ToString(user.role))
+                                                            .Add(user.api_key_hash)
+                                                            .Add(user.created_at));
+    // The server's message would quote the key hash; keep it out of logs.
+    if (!result.ok() && result.error().code() == Code::kAlreadyExists) {
+      return AlreadyExists("a user with this api_key_hash already exists");
+    }
+    if (!result.ok()) return result.error();
+    User created = user;
+    SPHERE_ASSIGN_OR_RETURN(created.id, ReturnedId(result->get()));
+    return created;
+  }
+
+  Result<std::optional<User>> FindUserByKeyHash(std::string_view api_key_hash) override {
+    if (api_key_hash.empty() || TextProblem(api_key_hash)) return std::optional<User>();
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kFindUserByKeyHash, PgParams().Add(api_key_hash)));
+    return ReadOptional(result.get(), &ReadUser);
+  }
+
+  Result<AlertRule> CreateAlertRule(const AlertRule& rule) override {
+    SPHERE_RETURN_IF_ERROR(Validate(rule));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kCreateAlertRule, PgParams()
+                                                                 .Add(rule.owner_user_id)
+                                                                 .Add(rule.name)
+                                                                 .Add(rule.condition_json)
+                                                                 .Add(rule.enabled)
+                                                                 .Add(rule.created_at));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "alert_rule_owner_user_id_fkey")) {
+      return InvalidArgument(Describe(rule) + ": owner_user_id " +
+                             std::to_string(rule.owner_user_id) + " names no user");
+    }
+    if (!result.ok()) return result.error();
+    AlertRule created = rule;
+    SPHERE_ASSIGN_OR_RETURN(created.id, ReturnedId(result->get()));
+    return created;
+  }
+
+  Result<std::vector<AlertRule>> ListAlertRules(int64_t owner_user_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kListAlertRules, PgParams().Add(owner_user_id)));
+    return ReadAll(result.get(), &ReadAlertRule);
+  }
+
+  Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(
+        PgResultPtr result,
+        conn_.Run(kDeleteAlertRule, PgParams().Add(rule_id).Add(owner_user_id)));
+    if (AffectedRows(result.get()) == 0) {
+      return NotFound("alert rule " + std::to_string(rule_id) + " of user " +
+                      std::to_string(owner_user_id));
+    }
+    return Status::Ok();
+  }
+
+  Result<AlertEvent> AppendAlertEvent(const AlertEvent& event) override {
+    SPHERE_RETURN_IF_ERROR(Validate(event));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kAppendAlertEvent, PgParams()
+                                                                  .Add(event.rule_id)
+                                                                  .Add(event.creator_id)
+                                                                  .Add(event.fired_at)
+                                                                  .Add(event.payload_json));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "alert_event_rule_id_fkey")) {
+      return InvalidArgument(Describe(event) + ": rule_id " + std::to_string(event.rule_id) +
+                             " names no alert rule");
+    }
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "alert_event_creator_id_fkey")) {
+      return InvalidArgument(Describe(event) + ": creator_id " + std::to_string(event.creator_id) +
+                             " names no creator");
+    }
+    if (!result.ok()) return result.error();
+    AlertEvent appended = event;
+    SPHERE_ASSIGN_OR_RETURN(appended.id, ReturnedId(result->get()));
+    return appended;
+  }
+
+  Result<std::vector<AlertEvent>> ListAlertEvents(int64_t owner_user_id, int64_t after_id,
+                                                  int limit) override {
+    if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(
+        PgResultPtr result,
+        conn_.Run(kListAlertEvents, PgParams().Add(owner_user_id).Add(after_id).Add(limit)));
+    return ReadAll(result.get(), &ReadAlertEvent);
+  }
+
+  Result<ModelRecord> SaveModel(const ModelRecord& model) override {
+    SPHERE_RETURN_IF_ERROR(Validate(model));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kSaveModel, PgParams()
+                                                           .Add(model.kind)
+                                                           .Add(model.version)
+                                                           .Add(model.artifact_path)
+                                                           .Add(model.data_hash)
+                                                           .Add(model.manifest_json)
+                                                           .Add(model.metrics_json)
+                                                           .Add(model.created_at));
+    if (!result.ok() && result.error().code() == Code::kAlreadyExists) {
+      return AlreadyExists("model " + model.kind + " version " + model.version + " already exists");
+    }
+    if (!result.ok()) return result.error();
+    ModelRecord saved = model;
+    SPHERE_ASSIGN_OR_RETURN(saved.id, ReturnedId(result->get()));
+    return saved;
+  }
+
+  Result<std::optional<ModelRecord>> LatestModel(std::string_view kind) override {
+    if (TextProblem(kind)) return std::optional<ModelRecord>();
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kLatestModel, PgParams().Add(kind)));
+    return ReadOptional(result.get(), &ReadModel);
+  }
+
+  Result<std::vector<ModelRecord>> ListModels(std::string_view kind) override {
+    if (TextProblem(kind)) return std::vector<ModelRecord>();
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListModels, PgParams().Add(kind)));
+    return ReadAll(result.get(), &ReadModel);
+  }
+
+ private:
+  // Creates the staging tables once per session (a reconnect starts a new one).
+  Status EnsureStagingTables() {
+    if (staging_session_ == conn_.session_number()) return Status::Ok();
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr created,
+                            conn_.Exec("create staging tables", kCreateStagingTablesSql));
+    staging_session_ = conn_.session_number();
+    staging_may_hold_rows_.fill(false);
+    return Status::Ok();
+  }
+
+  // Empties `table` and streams `rows` into it through COPY.
+  template <typename Row, typename Encode>
+  Status CopyRows(StagingTable table, std::string_view context, const std::string& copy_sql,
+                  const std::vector<Row>& rows, Encode encode_row) {
+    bool& may_hold_rows = staging_may_hold_rows_[static_cast<int>(table)];
+    if (may_hold_rows) {
+      SPHERE_ASSIGN_OR_RETURN(PgResultPtr truncated,
+                              conn_.Exec(context, kTruncateStagingSql[static_cast<int>(table)]));
+    }
+    // From here on, even a rolled-back COPY leaves dead rows to truncate next time.
+    may_hold_rows = true;
+    SPHERE_RETURN_IF_ERROR(conn_.BeginCopy(context, copy_sql));
+    CopyTextEncoder encoder;
+    for (const Row& row : rows) {
+      encode_row(row, encoder);
+      encoder.EndRow();
+      if (encoder.size() >= kCopyChunkBytes) {
+        if (Status sent = conn_.PutCopyData(context, encoder.data()); !sent.ok()) {
+          conn_.AbortCopy("client failed to send data");
+          return sent;
+        }
+        encoder.Clear();
+      }
+    }
+    if (Status sent = conn_.PutCopyData(context, encoder.data()); !sent.ok()) {
+      conn_.AbortCopy("client failed to send data");
+      return sent;
+    }
+    return conn_.EndCopy(context).status();
+  }
+
+  Result<int64_t> UpsertCreators(const std::vector<Creator>& creators) {
+    std::vector<FoldedCreator> folded = FoldCreators(creators);
+    int64_t seq = 0;
+    SPHERE_RETURN_IF_ERROR(CopyRows(StagingTable::kCreator, "stage creators", kCopyCreatorsSql,
+                                    folded, [&seq](const FoldedCreator& c, CopyTextEncoder& out) {
+                                      out.Int64(seq++);
+                                      out.Text(ToString(c.platform));
+                                      out.Text(c.handle);
+                                      out.Int64(c.stats_as_of);
+                                      EncodeObserved(out, c.display_name);
+                                      EncodeObserved(out, c.niche);
+                                      EncodeObserved(out, c.followers);
+                                      EncodeObserved(out, c.following);
+                                      EncodeObserved(out, c.posts_count);
+                                      EncodeObserved(out, c.country);
+                                      EncodeObserved(out, c.verified);
+                                      EncodeObserved(out, c.source);
+                                    }));
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr inserted, conn_.Run(kInsertNewCreators));
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr merged, conn_.Run(kMergeCreators));
+    return AffectedRows(inserted.get()) + AffectedRows(merged.get());
+  }
+
+  // Looks up the id of every creator the batch's posts and snapshots name (the batch's
+  // own creators are stored by now). A name that resolves to no creator fails the batch.
+  Result<CreatorIds> ResolveCreatorIds(const ImportBatch& batch) {
+    CreatorIds ids;
+    std::vector<PlatformKey> keys;
+    auto want = [&](Platform platform, std::string_view handle) {
+      if (ids.try_emplace(PlatformKey{platform, handle}, kUnresolvedCreator).second) {
+        keys.push_back(PlatformKey{platform, handle});
+      }
+    };
+    for (const Post& p : batch.posts) want(p.platform, p.creator_handle);
+    for (const Snapshot& s : batch.snapshots) want(s.platform, s.creator_handle);
+    if (keys.empty()) return ids;
+
+    SPHERE_RETURN_IF_ERROR(CopyRows(StagingTable::kCreatorKey, "stage creator keys",
+                                    kCopyCreatorKeysSql, keys,
+                                    [](const PlatformKey& key, CopyTextEncoder& out) {
+                                      out.Text(ToString(key.platform));
+                                      out.Text(key.text);
+                                    }));
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr found, conn_.Run(kResolveCreatorKeys));
+    for (int i = 0; i < PQntuples(found.get()); ++i) {
+      PgRowReader row(found.get(), i);
+      const Platform platform = row.Enum(&ParsePlatform);
+      const std::string handle = row.Text();
+      const int64_t id = row.Int64();
+      SPHERE_RETURN_IF_ERROR(row.status());
+      if (auto it = ids.find(PlatformKey{platform, handle}); it != ids.end()) it->second = id;
+    }
+    auto unresolved = [&](Platform platform, std::string_view handle) {
+      return ids.at(PlatformKey{platform, handle}) == kUnresolvedCreator;
+    };
+    for (const Post& p : batch.posts) {
+      if (unresolved(p.platform, p.creator_handle)) {
+        return InvalidArgument(Describe(p) + ": creator " + std::string(ToString(p.platform)) +
+                               "/@" + p.creator_handle +
+                               " is neither in the store nor in the batch");
+      }
+    }
+    for (const Snapshot& s : batch.snapshots) {
+      if (unresolved(s.platform, s.creator_handle)) {
+        return InvalidArgument(Describe(s) + ": creator " + std::string(ToString(s.platform)) +
+                               "/@" + s.creator_handle +
+                               " is neither in the store nor in the batch");
+      }
+    }
+    return ids;
+  }
+
+  // One statement may not upsert the same row twice, so a post that occurs more than
+  // once keeps the place of its first occurrence and the values of its last, which is
+  // what upserting the occurrences one by one would leave.
+  Result<int64_t> UpsertPosts(const std::vector<Post>& posts, const CreatorIds& creator_ids) {
+    struct StagedPost {
+      const Post* post;
+      int64_t creator_id;
+    };
+    std::vector<StagedPost> staged;
+    staged.reserve(posts.size());
+    std::unordered_map<PlatformKey, size_t, PlatformKeyHash> index;
+    index.reserve(posts.size());
+    for (const Post& p : posts) {
+      const StagedPost entry{&p, creator_ids.at(PlatformKey{p.platform, p.creator_handle})};
+      auto [it, inserted] =
+          index.try_emplace(PlatformKey{p.platform, p.external_id}, staged.size());
+      if (inserted) {
+        staged.push_back(entry);
+      } else {
+        staged[it->second] = entry;
+      }
+    }
+    SPHERE_RETURN_IF_ERROR(CopyRows(StagingTable::kPost, "stage posts", kCopyPostsSql, staged,
+                                    [](const StagedPost& s, CopyTextEncoder& out) {
+                                      const Post& p = *s.post;
+                                      out.Text(ToString(p.platform));
+                                      out.Text(p.external_id);
+                                      out.Int64(s.creator_id);
+                                      out.Optional(p.posted_at);
+                                      out.Text(ToString(p.media_type));
+                                      out.TextOrNull(p.caption);
+                                      out.Optional(p.likes);
+                                      out.Optional(p.comments);
+                                      out.Optional(p.views);
+                                      out.Optional(p.shares);
+                                      out.Bool(p.sponsored);
+                                      out.TextOrNull(p.image_description);
+                                      out.Optional(p.width);
+                                      out.Optional(p.height);
+                                      out.TextOrNull(p.location);
+                                      out.Optional(p.observed_at);
+                                      out.TextOrNull(p.source);
+                                      out.Text(p.extra_json);
+                                    }));
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr upserted, conn_.Run(kUpsertPosts));
+    return AffectedRows(upserted.get());
+  }
+
+  // Deduplicated like posts, on (creator, source, taken_at).
+  Result<int64_t> UpsertSnapshots(const std::vector<Snapshot>& snapshots,
+                                  const CreatorIds& creator_ids) {
+    struct StagedSnapshot {
+      const Snapshot* snapshot;
+      int64_t creator_id;
+    };
+    std::vector<StagedSnapshot> staged;
+    staged.reserve(snapshots.size());
+    std::unordered_map<SnapshotKey, size_t, SnapshotKeyHash> index;
+    index.reserve(snapshots.size());
+    for (const Snapshot& s : snapshots) {
+      const int64_t creator_id = creator_ids.at(PlatformKey{s.platform, s.creator_handle});
+      auto [it, inserted] =
+          index.try_emplace(SnapshotKey{creator_id, s.source, s.taken_at}, staged.size());
+      if (inserted) {
+        staged.push_back({&s, creator_id});
+      } else {
+        staged[it->second] = {&s, creator_id};
+      }
+    }
+    SPHERE_RETURN_IF_ERROR(
+        CopyRows(StagingTable::kSnapshot, "stage snapshots", kCopySnapshotsSql, staged,
+                 [](const StagedSnapshot& staged_snapshot, CopyTextEncoder& out) {
+                   const Snapshot& s = *staged_snapshot.snapshot;
+                   out.Int64(staged_snapshot.creator_id);
+                   out.Text(s.source);
+                   out.Int64(s.taken_at);
+                   out.Optional(s.followers);
+                   out.Optional(s.following);
+                   out.Optional(s.posts_count);
+                   out.Optional(s.total_views);
+                   out.Optional(s.avg_likes);
+                   out.Optional(s.avg_comments);
+                   out.Optional(s.avg_views);
+                   out.Optional(s.avg_shares);
+                   out.Optional(s.engagement_rate);
+                   out.Optional(s.authentic_engagement);
+                   out.Optional(s.followers_gain);
+                   out.Optional(s.views_gain);
+                   out.Optional(s.period_days);
+                   out.Text(s.extra_json);
+                 }));
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr upserted, conn_.Run(kUpsertSnapshots));
+    return AffectedRows(upserted.get());
+  }
+
+  // Keyset pagination by id: each page is its own short query, so no transaction or
+  // cursor stays open while the visitor runs and memory holds one page.
+  template <typename T>
+  Status ForEachRow(const PgStatement& page, T (*read)(PgRowReader&),
+                    const std::function<Status(const T&)>& visit) {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    int64_t after_id = 0;
+    while (true) {
+      SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(page, PgParams().Add(after_id)));
+      const int rows = PQntuples(result.get());
+      for (int i = 0; i < rows; ++i) {
+        PgRowReader reader(result.get(), i);
+        const T item = read(reader);
+        SPHERE_RETURN_IF_ERROR(reader.status());
+        SPHERE_RETURN_IF_ERROR(visit(item));
+        after_id = item.id;
+      }
+      if (rows < kStreamPageRows) return Status::Ok();
+    }
+  }
+
+  PgConnection conn_;
+  uint64_t staging_session_ = 0;  // the connection session the staging tables live in
+  std::array<bool, kStagingTableCount> staging_may_hold_rows_{};
+};
+
+Result<StoreStats> PostgresStore::Stats() {
+  SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+  // One snapshot of the database for every count.
+  SPHERE_ASSIGN_OR_RETURN(
+      PgTransaction transaction,
+      PgTransaction::Begin(conn_, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  StoreStats stats;
+
+  // Runs a statement and reads each row with `read`.
+  auto for_each_row = [this](const PgStatement& statement, const PgParams& params,
+                             const std::function<void(PgRowReader&)>& read) -> Status {
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(statement, params));
+    for (int i = 0; i < PQntuples(result.get()); ++i) {
+      PgRowReader row(result.get(), i);
+      read(row);
+      SPHERE_RETURN_IF_ERROR(row.status());
+    }
+    return Status::Ok();
+  };
+  auto read_range = [](PgRowReader& row, TimeRange& range) {
+    range.first = row.OptionalInt64();
+    range.last = row.OptionalInt64();
+  };
+
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsCreators, {}, [&](PgRowReader& row) {
+    std::string platform = row.Text();
+    stats.by_platform[platform].creators = row.Int64();
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsPosts, {}, [&](PgRowReader& row) {
+    StoreStats::PlatformCounts& counts = stats.by_platform[row.Text()];
+    counts.posts = row.Int64();
+    read_range(row, counts.posted);
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsSnapshots, {}, [&](PgRowReader& row) {
+    StoreStats::PlatformCounts& counts = stats.by_platform[row.Text()];
+    counts.snapshots = row.Int64();
+    read_range(row, counts.snapshots_taken);
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsNiches, {}, [&](PgRowReader& row) {
+    std::string niche = row.Text();
+    stats.creators_by_niche[niche] = row.Int64();
+  }));
+  PgParams tier_bounds;
+  for (int tier = 1; tier <= 4; ++tier) tier_bounds.Add(kTierLowerBound[tier]);
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsTiers, tier_bounds, [&](PgRowReader& row) {
+    const int64_t tier = row.Int64();
+    const std::string name =
+        tier < 0 ? "(unknown)" : std::string(ToString(static_cast<FollowerTier>(tier)));
+    stats.creators_by_tier[name] = row.Int64();
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsSnapshotSources, {}, [&](PgRowReader& row) {
+    std::string source = row.Text();
+    stats.snapshots_by_source[source] = row.Int64();
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsTotals, {}, [&](PgRowReader& row) {
+    stats.users = row.Int64();
+    stats.alert_rules = row.Int64();
+    stats.alert_events = row.Int64();
+    stats.models = row.Int64();
+  }));
+  SPHERE_RETURN_IF_ERROR(transaction.Commit());
+  return stats;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_uri) {
+  SPHERE_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(connection_uri));
+  SPHERE_RETURN_IF_ERROR(postgres::Migrate(conn));
+  return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(conn)));
+}
+
+}  // namespace sphere

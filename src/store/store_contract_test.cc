@@ -1,0 +1,1826 @@
+// The Store contract: what every backend must do, run against each through OpenStore().
+//
+// A backend is correct when this whole suite passes against it. The PostgreSQL instance
+// runs when SPHERE_TEST_POSTGRES_URL names a server an admin can create databases on
+// (e.g. postgresql://postgres@127.0.0.1:5433/postgres); each test gets a fresh database
+// that is dropped afterwards. Without the variable those tests are reported as skipped.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/domain.h"
+#include "core/status.h"
+#include "store/store.h"
+#include "testing/testing.h"
+
+namespace sphere {
+
+// Readable failure output for the store's value types.
+void PrintTo(const Status& status, std::ostream* out) { *out << status.ToString(); }
+void PrintTo(const WriteCounts& counts, std::ostream* out) {
+  *out << "{creators_written: " << counts.creators_written
+       << ", posts_written: " << counts.posts_written
+       << ", snapshots_written: " << counts.snapshots_written << "}";
+}
+
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::FieldsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// Binds the value of a Result or fails the test with its status.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                         \
+  auto SPHERE_CONCAT(result_, __LINE__) = (expr);                               \
+  ASSERT_TRUE(SPHERE_CONCAT(result_, __LINE__).ok())                            \
+      << #expr << ": " << SPHERE_CONCAT(result_, __LINE__).status().ToString(); \
+  lhs = std::move(SPHERE_CONCAT(result_, __LINE__)).value()
+
+#define ASSERT_OK(expr)                                               \
+  do {                                                                \
+    ::sphere::Status status_ = (expr);                                \
+    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.ToString(); \
+  } while (0)
+
+#define EXPECT_OK(expr)                                               \
+  do {                                                                \
+    ::sphere::Status status_ = (expr);                                \
+    EXPECT_TRUE(status_.ok()) << #expr << ": " << status_.ToString(); \
+  } while (0)
+
+MATCHER_P2(IsError, code, message_matcher,
+           "is a " + std::string(CodeName(code)) + " status whose message " +
+               ::testing::DescribeMatcher<std::string>(message_matcher)) {
+  const Status& status = arg;
+  return status.code() == code &&
+         ::testing::ExplainMatchResult(message_matcher, status.message(), result_listener);
+}
+
+constexpr UnixSeconds kT0 = 1'600'000'000;  // 2020-09-13: the "now" of every fixture
+constexpr UnixSeconds kDay = 86'400;
+
+// ---------------------------------------------------------------------------------------
+// Backends
+
+// How a test reaches one backend: the URL OpenStore() takes, plus a side door for the
+// few tests that must put the database in a state the Store interface cannot reach.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string Url() const = 0;
+  // A URL of the same kind that cannot be opened.
+  virtual std::string UnreachableUrl() const = 0;
+  // Runs SQL on the database directly, bypassing the Store.
+  virtual Status ExecuteSql(const std::string& sql) = 0;
+};
+
+class SqliteBackend final : public Backend {
+ public:
+  SqliteBackend() {
+    // A regular file where a directory is expected: nothing can be created beneath it.
+    dir_.Write("not-a-directory", "");
+  }
+
+  // In a subdirectory that does not exist yet: opening must create it.
+  std::string Url() const override {
+    return "sqlite:" + (dir_.path() / "db" / "sphere.db").string();
+  }
+  std::string UnreachableUrl() const override {
+    return "sqlite:" + (dir_.path() / "not-a-directory" / "sphere.db").string();
+  }
+
+  Status ExecuteSql(const std::string& sql) override {
+    sqlite3* raw = nullptr;
+    std::string path = (dir_.path() / "db" / "sphere.db").string();
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw, &sqlite3_close_v2);
+    if (rc != SQLITE_OK) return Unavailable(path + ": " + sqlite3_errstr(rc));
+    sqlite3_busy_timeout(db.get(), 10'000);
+    if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return Internal(sql + ": " + sqlite3_errmsg(db.get()));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  testing::TempDir dir_;
+};
+
+using PgConnection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+Status RunPostgresSql(const std::string& url, const std::string& sql) {
+  PgConnection connection(PQconnectdb(url.c_str()), &PQfinish);
+  if (PQstatus(connection.get()) != CONNECTION_OK) {
+    return Unavailable(url + ": " + PQerrorMessage(connection.get()));
+  }
+  PgResult result(PQexec(connection.get(), sql.c_str()), &PQclear);
+  ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return Internal(sql + ": " + PQresultErrorMessage(result.get()));
+  }
+  return Status::Ok();
+}
+
+// postgresql://user@host:port/admin_db?params -> postgresql://user@host:port/database?params
+std::string WithDatabase(std::string_view url, std::string_view database) {
+  size_t authority = url.find("://");
+  authority = authority == std::string_view::npos ? 0 : authority + 3;
+  size_t path = url.find_first_of("/?", authority);
+  std::string_view query;
+  if (path != std::string_view::npos) {
+    size_t question = url.find('?', path);
+    if (question != std::string_view::npos) query = url.substr(question);
+  }
+  return std::string(url.substr(0, path)) + "/" + std::string(database) + std::string(query);
+}
+
+std::string RandomSuffix() {
+  std::random_device random;
+  std::ostringstream out;
+  out << std::hex << random() << random();
+  return out.str();
+}
+
+class PostgresBackend final : public Backend {
+ public:
+  static Result<std::unique_ptr<PostgresBackend>> Create(const std::string& admin_url) {
+    std::string database = "sphere_contract_" + RandomSuffix();
+    SPHERE_RETURN_IF_ERROR(RunPostgresSql(admin_url, "CREATE DATABASE " + database));
+    return std::unique_ptr<PostgresBackend>(new PostgresBackend(admin_url, database));
+  }
+
+  ~PostgresBackend() override {
+    // FORCE: a store the test leaked (or a failed assertion left open) must not keep
+    // the database alive.
+    Status dropped =
+        RunPostgresSql(admin_url_, "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+    if (!dropped.ok()) ADD_FAILURE() << "cannot drop " << database_ << ": " << dropped.ToString();
+  }
+
+  std::string Url() const override { return WithDatabase(admin_url_, database_); }
+  std::string UnreachableUrl() const override {
+    // Port 1 on the loopback interface: nothing listens, the connection is refused at once.
+    return "postgresql://postgres@127.0.0.1:1/sphere_unreachable?connect_timeout=5";
+  }
+  Status ExecuteSql(const std::string& sql) override { return RunPostgresSql(Url(), sql); }
+
+ private:
+  PostgresBackend(std::string admin_url, std::string database)
+      : admin_url_(std::move(admin_url)), database_(std::move(database)) {}
+
+  std::string admin_url_;
+  std::string database_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Fixtures: one fully populated and one minimal value of each entity.
+
+Creator FullCreator(std::string handle, Platform platform = Platform::kInstagram) {
+  Creator creator;
+  creator.platform = platform;
+  creator.handle = std::move(handle);
+  creator.display_name = "Zoë Martín 🌸";
+  creator.niche = "beauty";
+  creator.followers = 9'000'000'123;  // needs more than 32 bits
+  creator.following = 321;
+  creator.posts_count = 1'234;
+  creator.country = "FR";
+  creator.verified = true;
+  creator.stats_as_of = kT0;
+  creator.source = "kim_influencers";
+  return creator;
+}
+
+Creator BareCreator(std::string handle, Platform platform = Platform::kInstagram,
+                    UnixSeconds stats_as_of = kT0) {
+  Creator creator;
+  creator.platform = platform;
+  creator.handle = std::move(handle);
+  creator.stats_as_of = stats_as_of;
+  return creator;
+}
+
+Post FullPost(const Creator& creator, std::string external_id) {
+  Post post;
+  post.platform = creator.platform;
+  post.creator_handle = creator.handle;
+  post.external_id = std::move(external_id);
+  post.posted_at = kT0 - 3 * kDay;
+  post.media_type = MediaType::kCarousel;
+  post.caption = "Morning routine ☀️ #skincare @brand";
+  post.likes = 12'345;
+  post.comments = 678;
+  post.views = 5'000'000'000;  // needs more than 32 bits
+  post.shares = 91;
+  post.sponsored = true;
+  post.image_description = "Image may contain: 1 person, smiling";
+  post.width = 1080;
+  post.height = 1350;
+  post.location = "Paris, France";
+  post.observed_at = kT0;
+  post.source = "kim_posts";
+  post.extra_json = R"({"is_video": false, "tags": ["skincare", "morning"], "n": 1.5})";
+  return post;
+}
+
+Post BarePost(const Creator& creator, std::string external_id) {
+  Post post;
+  post.platform = creator.platform;
+  post.creator_handle = creator.handle;
+  post.external_id = std::move(external_id);
+  return post;
+}
+
+Snapshot FullSnapshot(const Creator& creator, UnixSeconds taken_at,
+                      std::string source = "socialblade") {
+  Snapshot snapshot;
+  snapshot.platform = creator.platform;
+  snapshot.creator_handle = creator.handle;
+  snapshot.taken_at = taken_at;
+  snapshot.source = std::move(source);
+  snapshot.followers = 250'000;
+  snapshot.following = 10;
+  snapshot.posts_count = 812;
+  snapshot.total_views = 7'000'000'000;
+  snapshot.avg_likes = 1234.5678901234567;
+  snapshot.avg_comments = 12.25;
+  snapshot.avg_views = 99'999.5;
+  snapshot.avg_shares = 0.1;
+  snapshot.engagement_rate = 0.0139;
+  snapshot.authentic_engagement = 987.654321;
+  snapshot.followers_gain = -1'500;  // losses are real data
+  snapshot.views_gain = 2'000'000;
+  snapshot.period_days = 7;
+  snapshot.extra_json = R"({"grade": "B+"})";
+  return snapshot;
+}
+
+Snapshot BareSnapshot(const Creator& creator, UnixSeconds taken_at, std::string source) {
+  Snapshot snapshot;
+  snapshot.platform = creator.platform;
+  snapshot.creator_handle = creator.handle;
+  snapshot.taken_at = taken_at;
+  snapshot.source = std::move(source);
+  return snapshot;
+}
+
+User MakeUser(std::string name, std::string key_hash, Role role = Role::kBrand) {
+  User user;
+  user.name = std::move(name);
+  user.role = role;
+  user.api_key_hash = std::move(key_hash);
+  user.created_at = kT0;
+  return user;
+}
+
+AlertRule MakeRule(int64_t owner_user_id, std::string name) {
+  AlertRule rule;
+  rule.owner_user_id = owner_user_id;
+  rule.name = std::move(name);
+  rule.condition_json = R"({"metric": "followers_growth", "op": ">", "value": 0.05})";
+  rule.enabled = true;
+  rule.created_at = kT0;
+  return rule;
+}
+
+ModelRecord MakeModel(std::string kind, std::string version, UnixSeconds created_at) {
+  ModelRecord model;
+  model.kind = std::move(kind);
+  model.version = std::move(version);
+  model.artifact_path = "models/" + model.kind + "/" + model.version + ".ubj";
+  model.data_hash = "sha256:4f2a";
+  model.manifest_json = R"({"features": ["followers", "caption_length"], "objective": "reg"})";
+  model.metrics_json = R"({"mae": 0.0123, "baseline_mae": 0.02})";
+  model.created_at = created_at;
+  return model;
+}
+
+ImportBatch Batch(std::vector<Creator> creators, std::vector<Post> posts = {},
+                  std::vector<Snapshot> snapshots = {}) {
+  ImportBatch batch;
+  batch.creators = std::move(creators);
+  batch.posts = std::move(posts);
+  batch.snapshots = std::move(snapshots);
+  return batch;
+}
+
+// ---------------------------------------------------------------------------------------
+// Every field of an entity (except the store-assigned id) as text, one per line, so a
+// mismatch shows as a readable diff. JSON is compared as JSON: a backend may store it
+// re-formatted (PostgreSQL's jsonb does), but never with different content.
+
+std::string Show(const std::string& value) { return "\"" + value + "\""; }
+std::string Show(int64_t value) { return std::to_string(value); }
+std::string Show(int32_t value) { return std::to_string(value); }
+std::string Show(bool value) { return value ? "true" : "false"; }
+std::string Show(double value) {
+  std::ostringstream out;
+  out << std::setprecision(17) << value;
+  return out.str();
+}
+std::string Show(Platform value) { return std::string(ToString(value)); }
+std::string Show(MediaType value) { return std::string(ToString(value)); }
+std::string Show(Role value) { return std::string(ToString(value)); }
+template <typename T>
+std::string Show(const std::optional<T>& value) {
+  return value ? Show(*value) : "(none)";
+}
+std::string ShowJson(const std::string& text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return json.is_discarded() ? "(not JSON) " + text : json.dump();
+}
+
+class Fields {
+ public:
+  template <typename T>
+  Fields& Add(std::string_view name, const T& value) {
+    out_ << name << ": " << Show(value) << "\n";
+    return *this;
+  }
+  Fields& AddJson(std::string_view name, const std::string& value) {
+    out_ << name << ": " << ShowJson(value) << "\n";
+    return *this;
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+std::string Dump(const Creator& c) {
+  return Fields()
+      .Add("platform", c.platform)
+      .Add("handle", c.handle)
+      .Add("display_name", c.display_name)
+      .Add("niche", c.niche)
+      .Add("followers", c.followers)
+      .Add("following", c.following)
+      .Add("posts_count", c.posts_count)
+      .Add("country", c.country)
+      .Add("verified", c.verified)
+      .Add("stats_as_of", c.stats_as_of)
+      .Add("source", c.source)
+      .str();
+}
+
+std::string Dump(const Post& p) {
+  return Fields()
+      .Add("platform", p.platform)
+      .Add("creator_handle", p.creator_handle)
+      .Add("external_id", p.external_id)
+      .Add("posted_at", p.posted_at)
+      .Add("media_type", p.media_type)
+      .Add("caption", p.caption)
+      .Add("likes", p.likes)
+      .Add("comments", p.comments)
+      .Add("views", p.views)
+      .Add("shares", p.shares)
+      .Add("sponsored", p.sponsored)
+      .Add("image_description", p.image_description)
+      .Add("width", p.width)
+      .Add("height", p.height)
+      .Add("location", p.location)
+      .Add("observed_at", p.observed_at)
+      .Add("source", p.source)
+      .AddJson("extra_json", p.extra_json)
+      .str();
+}
+
+std::string Dump(const Snapshot& s) {
+  return Fields()
+      .Add("platform", s.platform)
+      .Add("creator_handle", s.creator_handle)
+      .Add("taken_at", s.taken_at)
+      .Add("source", s.source)
+      .Add("followers", s.followers)
+      .Add("following", s.following)
+      .Add("posts_count", s.posts_count)
+      .Add("total_views", s.total_views)
+      .Add("avg_likes", s.avg_likes)
+      .Add("avg_comments", s.avg_comments)
+      .Add("avg_views", s.avg_views)
+      .Add("avg_shares", s.avg_shares)
+      .Add("engagement_rate", s.engagement_rate)
+      .Add("authentic_engagement", s.authentic_engagement)
+      .Add("followers_gain", s.followers_gain)
+      .Add("views_gain", s.views_gain)
+      .Add("period_days", s.period_days)
+      .AddJson("extra_json", s.extra_json)
+      .str();
+}
+
+std::string Dump(const User& u) {
+  return Fields()
+      .Add("name", u.name)
+      .Add("role", u.role)
+      .Add("api_key_hash", u.api_key_hash)
+      .Add("created_at", u.created_at)
+      .str();
+}
+
+std::string Dump(const AlertRule& r) {
+  return Fields()
+      .Add("owner_user_id", r.owner_user_id)
+      .Add("name", r.name)
+      .AddJson("condition_json", r.condition_json)
+      .Add("enabled", r.enabled)
+      .Add("created_at", r.created_at)
+      .str();
+}
+
+std::string Dump(const AlertEvent& e) {
+  return Fields()
+      .Add("rule_id", e.rule_id)
+      .Add("creator_id", e.creator_id)
+      .Add("fired_at", e.fired_at)
+      .AddJson("payload_json", e.payload_json)
+      .str();
+}
+
+std::string Dump(const ModelRecord& m) {
+  return Fields()
+      .Add("kind", m.kind)
+      .Add("version", m.version)
+      .Add("artifact_path", m.artifact_path)
+      .Add("data_hash", m.data_hash)
+      .AddJson("manifest_json", m.manifest_json)
+      .AddJson("metrics_json", m.metrics_json)
+      .Add("created_at", m.created_at)
+      .str();
+}
+
+std::string Dump(const ImportRecord& r) {
+  return Fields()
+      .Add("path", r.path)
+      .Add("sha256", r.sha256)
+      .Add("format", r.format)
+      .Add("rows_loaded", r.rows_loaded)
+      .Add("rows_rejected", r.rows_rejected)
+      .Add("finished_at", r.finished_at)
+      .str();
+}
+
+template <typename T>
+std::vector<std::string> DumpAll(const std::vector<T>& values) {
+  std::vector<std::string> dumps;
+  for (const T& value : values) dumps.push_back(Dump(value));
+  return dumps;
+}
+
+StoreStats::PlatformCounts CountsFor(const StoreStats& stats, Platform platform) {
+  auto it = stats.by_platform.find(std::string(ToString(platform)));
+  return it == stats.by_platform.end() ? StoreStats::PlatformCounts{} : it->second;
+}
+
+// ---------------------------------------------------------------------------------------
+
+class StoreContractTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      std::string admin_url = testing::PostgresUrl();
+      if (admin_url.empty()) {
+        GTEST_SKIP() << "SPHERE_TEST_POSTGRES_URL is not set, so the PostgreSQL backend is "
+                        "NOT tested; tests/run_postgres.sh starts a server and sets it";
+      }
+      ASSERT_OK_AND_ASSIGN(backend_, PostgresBackend::Create(admin_url));
+    } else {
+      backend_ = std::make_unique<SqliteBackend>();
+    }
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // Another store on the same database (what a second process or thread would open).
+  std::unique_ptr<Store> Open() {
+    Result<std::unique_ptr<Store>> store = OpenStore(backend_->Url());
+    EXPECT_TRUE(store.ok()) << backend_->Url() << ": " << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Closes the store and opens it again.
+  void Reopen() {
+    store_.reset();
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  WriteCounts Write(const ImportBatch& batch) {
+    Result<WriteCounts> counts = store_->WriteBatch(batch);
+    EXPECT_TRUE(counts.ok()) << counts.status().ToString();
+    return counts.ok() ? *counts : WriteCounts{};
+  }
+
+  // The stored creator; a failed expectation (and an empty Creator) when there is none.
+  Creator Stored(Platform platform, const std::string& handle) {
+    Result<std::optional<Creator>> found = store_->FindCreator(platform, handle);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    if (!found.ok() || !found->has_value()) {
+      ADD_FAILURE() << "no creator " << ToString(platform) << "/@" << handle;
+      return Creator{};
+    }
+    return **found;
+  }
+  Creator Stored(const Creator& creator) { return Stored(creator.platform, creator.handle); }
+
+  std::vector<Post> PostsOf(const Creator& creator) {
+    Result<std::vector<Post>> posts = store_->PostsOf(Stored(creator).id);
+    EXPECT_TRUE(posts.ok()) << posts.status().ToString();
+    return posts.ok() ? *posts : std::vector<Post>{};
+  }
+
+  std::vector<Snapshot> SnapshotsOf(const Creator& creator) {
+    Result<std::vector<Snapshot>> snapshots = store_->SnapshotsOf(Stored(creator).id);
+    EXPECT_TRUE(snapshots.ok()) << snapshots.status().ToString();
+    return snapshots.ok() ? *snapshots : std::vector<Snapshot>{};
+  }
+
+  std::vector<Post> AllPosts() {
+    std::vector<Post> posts;
+    EXPECT_OK(store_->ForEachPost([&](const Post& post) {
+      posts.push_back(post);
+      return Status::Ok();
+    }));
+    return posts;
+  }
+
+  std::vector<Snapshot> AllSnapshots() {
+    std::vector<Snapshot> snapshots;
+    EXPECT_OK(store_->ForEachSnapshot([&](const Snapshot& snapshot) {
+      snapshots.push_back(snapshot);
+      return Status::Ok();
+    }));
+    return snapshots;
+  }
+
+  std::vector<Creator> AllCreators() {
+    std::vector<Creator> creators;
+    EXPECT_OK(store_->ForEachCreator([&](const Creator& creator) {
+      creators.push_back(creator);
+      return Status::Ok();
+    }));
+    return creators;
+  }
+
+  int64_t TotalCreators() {
+    Result<StoreStats> stats = store_->Stats();
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    int64_t total = 0;
+    if (stats.ok()) {
+      for (const auto& [platform, counts] : stats->by_platform) total += counts.creators;
+    }
+    return total;
+  }
+
+  // Declared before store_, so the store closes before its database is dropped.
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// ---------------------------------------------------------------------------------------
+// Opening and migrations
+
+TEST_P(StoreContractTest, NewStoreIsMigratedAndEmpty) {
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 1);
+
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  for (Platform platform : {Platform::kInstagram, Platform::kTikTok, Platform::kYouTube}) {
+    StoreStats::PlatformCounts counts = CountsFor(stats, platform);
+    EXPECT_EQ(counts.creators, 0) << ToString(platform);
+    EXPECT_EQ(counts.posts, 0) << ToString(platform);
+    EXPECT_EQ(counts.snapshots, 0) << ToString(platform);
+  }
+  EXPECT_THAT(stats.creators_by_niche, IsEmpty());
+  EXPECT_THAT(stats.creators_by_tier, IsEmpty());
+  EXPECT_THAT(stats.snapshots_by_source, IsEmpty());
+  EXPECT_EQ(stats.users, 0);
+  EXPECT_EQ(stats.alert_rules, 0);
+  EXPECT_EQ(stats.alert_events, 0);
+  EXPECT_EQ(stats.models, 0);
+  EXPECT_THAT(AllCreators(), IsEmpty());
+  EXPECT_THAT(AllPosts(), IsEmpty());
+  EXPECT_THAT(AllSnapshots(), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(std::vector<ImportRecord> imports, store_->ListImports());
+  EXPECT_THAT(imports, IsEmpty());
+}
+
+TEST_P(StoreContractTest, MigrationsAreIdempotentOnReopen) {
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  Creator alice = FullCreator("alice");
+  ImportBatch batch = Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)});
+  Write(batch);
+
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    SCOPED_TRACE("reopen " + std::to_string(reopen + 1));
+    Reopen();
+    ASSERT_OK_AND_ASSIGN(int reopened_version, store_->SchemaVersion());
+    EXPECT_EQ(reopened_version, version);
+    EXPECT_EQ(Dump(Stored(alice)), Dump(alice));
+    EXPECT_THAT(PostsOf(alice), SizeIs(1));
+    EXPECT_THAT(SnapshotsOf(alice), SizeIs(1));
+    EXPECT_THAT(Write(batch), FieldsAre(0, 0, 0));
+  }
+}
+
+TEST_P(StoreContractTest, SchemaNewerThanTheCodeIsFailedPrecondition) {
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  store_.reset();
+  // What a newer build of sphere leaves behind after migrating this database.
+  const int future = version + 1;
+  ASSERT_OK(backend_->ExecuteSql("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                                 std::to_string(future) + ", 0)"));
+
+  Result<std::unique_ptr<Store>> reopened = OpenStore(backend_->Url());
+  EXPECT_THAT(reopened.status(),
+              IsError(Code::kFailedPrecondition, HasSubstr(std::to_string(future))));
+}
+
+TEST_P(StoreContractTest, UnreachableStoreIsUnavailable) {
+  Result<std::unique_ptr<Store>> store = OpenStore(backend_->UnreachableUrl());
+  EXPECT_THAT(store.status(), IsError(Code::kUnavailable, ::testing::_));
+}
+
+TEST_P(StoreContractTest, TwoStoresOnTheSameDatabaseSeeEachOthersWrites) {
+  std::unique_ptr<Store> other = Open();
+  ASSERT_NE(other, nullptr);
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}));
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> seen, other->FindCreator(alice.platform, "alice"));
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(Dump(*seen), Dump(alice));
+
+  Creator bob = FullCreator("bob");
+  ASSERT_OK_AND_ASSIGN(WriteCounts counts, other->WriteBatch(Batch({bob}, {FullPost(bob, "b1")})));
+  EXPECT_THAT(counts, FieldsAre(1, 1, 0));
+  EXPECT_THAT(PostsOf(bob), SizeIs(1));
+}
+
+// ---------------------------------------------------------------------------------------
+// Creators
+
+TEST_P(StoreContractTest, CreatorRoundTripsEveryField) {
+  Creator alice = FullCreator("alice");
+  alice.id = 987'654;  // ignored: the store assigns ids
+  EXPECT_THAT(Write(Batch({alice})), FieldsAre(1, 0, 0));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> found,
+                       store_->FindCreator(Platform::kInstagram, "alice"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_GT(found->id, 0);
+  EXPECT_EQ(Dump(*found), Dump(alice));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> by_id, store_->GetCreator(found->id));
+  ASSERT_TRUE(by_id.has_value());
+  EXPECT_EQ(by_id->id, found->id);
+  EXPECT_EQ(Dump(*by_id), Dump(alice));
+}
+
+TEST_P(StoreContractTest, CreatorWithoutOptionalFieldsReadsBackEmpty) {
+  Creator bare = BareCreator("bare", Platform::kYouTube);
+  Write(Batch({bare}));
+  Creator stored = Stored(bare);
+  EXPECT_EQ(Dump(stored), Dump(bare));
+  EXPECT_EQ(stored.display_name, "");
+  EXPECT_FALSE(stored.niche.has_value());
+  EXPECT_FALSE(stored.followers.has_value());
+  EXPECT_FALSE(stored.verified.has_value());
+}
+
+TEST_P(StoreContractTest, VerifiedFalseIsKeptApartFromUnknown) {
+  Creator creator = BareCreator("unverified");
+  creator.verified = false;
+  creator.followers = 0;
+  creator.following = 0;
+  creator.posts_count = 0;
+  Write(Batch({creator}));
+  EXPECT_EQ(Dump(Stored(creator)), Dump(creator));
+}
+
+TEST_P(StoreContractTest, MissingCreatorIsFoundAsNothing) {
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> by_key,
+                       store_->FindCreator(Platform::kInstagram, "nobody"));
+  EXPECT_FALSE(by_key.has_value());
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> by_id, store_->GetCreator(424'242));
+  EXPECT_FALSE(by_id.has_value());
+}
+
+TEST_P(StoreContractTest, SameHandleOnAnotherPlatformIsAnotherCreator) {
+  Creator on_instagram = FullCreator("alice", Platform::kInstagram);
+  Creator on_tiktok = FullCreator("alice", Platform::kTikTok);
+  on_tiktok.followers = 77;
+  EXPECT_THAT(Write(Batch({on_instagram, on_tiktok})), FieldsAre(2, 0, 0));
+
+  Creator instagram = Stored(on_instagram);
+  Creator tiktok = Stored(on_tiktok);
+  EXPECT_NE(instagram.id, tiktok.id);
+  EXPECT_EQ(Dump(instagram), Dump(on_instagram));
+  EXPECT_EQ(Dump(tiktok), Dump(on_tiktok));
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> on_youtube,
+                       store_->FindCreator(Platform::kYouTube, "alice"));
+  EXPECT_FALSE(on_youtube.has_value());
+}
+
+TEST_P(StoreContractTest, CreatorMergeKeepsNewestNonEmptyField) {
+  Creator old_profile = FullCreator("alice");
+  old_profile.followers = 1'000;
+  old_profile.niche = "beauty";
+  old_profile.country = "FR";
+  Write(Batch({old_profile}));
+
+  Creator new_profile = BareCreator("alice", Platform::kInstagram, kT0 + 30 * kDay);
+  new_profile.followers = 2'000;
+  new_profile.country = "US";
+  new_profile.source = "socialblade";
+  // display_name "" and niche nullopt say "unknown here", not "erase".
+  EXPECT_THAT(Write(Batch({new_profile})), FieldsAre(1, 0, 0));
+
+  Creator expected = old_profile;
+  expected.followers = 2'000;
+  expected.country = "US";
+  expected.source = "socialblade";
+  expected.stats_as_of = kT0 + 30 * kDay;
+  EXPECT_EQ(Dump(Stored(old_profile)), Dump(expected));
+}
+
+TEST_P(StoreContractTest, CreatorMergeNeverLetsOlderDataReplaceNewer) {
+  Creator newer = FullCreator("alice");
+  newer.stats_as_of = kT0 + 30 * kDay;
+  newer.followers = 2'000;
+  Write(Batch({newer}));
+
+  Creator older = FullCreator("alice");
+  older.stats_as_of = kT0;
+  older.followers = 1'000;
+  older.niche = "fitness";
+  older.display_name = "Old Name";
+  older.verified = false;
+  older.source = "old_source";
+  EXPECT_THAT(Write(Batch({older})), FieldsAre(0, 0, 0));
+  EXPECT_EQ(Dump(Stored(newer)), Dump(newer));
+}
+
+TEST_P(StoreContractTest, CreatorMergeFillsFieldsUnknownSoFarFromOlderData) {
+  Creator newer = BareCreator("alice", Platform::kInstagram, kT0 + 30 * kDay);
+  newer.followers = 2'000;
+  Write(Batch({newer}));
+
+  Creator older = BareCreator("alice", Platform::kInstagram, kT0);
+  older.followers = 1'000;
+  older.niche = "fitness";
+  older.display_name = "Alice";
+  EXPECT_THAT(Write(Batch({older})), FieldsAre(1, 0, 0));
+
+  Creator expected = newer;
+  expected.niche = "fitness";
+  expected.display_name = "Alice";
+  EXPECT_EQ(Dump(Stored(newer)), Dump(expected));
+}
+
+TEST_P(StoreContractTest, CreatorMergeIsIndependentOfImportOrder) {
+  // A dated profile with a niche (Kim's data) and a newer one with fresh counts but no
+  // niche (Social Blade), imported in both orders into two creators.
+  auto profiles = [](const std::string& handle) {
+    Creator kim = BareCreator(handle, Platform::kInstagram, kT0);
+    kim.display_name = "Alice";
+    kim.niche = "beauty";
+    kim.followers = 1'000;
+    kim.country = "FR";
+    kim.source = "kim_influencers";
+    Creator socialblade = BareCreator(handle, Platform::kInstagram, kT0 + 60 * kDay);
+    socialblade.followers = 5'000;
+    socialblade.posts_count = 300;
+    socialblade.verified = true;
+    socialblade.source = "socialblade";
+    return std::pair{kim, socialblade};
+  };
+  auto [kim_first, socialblade_second] = profiles("kim_first");
+  auto [kim_second, socialblade_first] = profiles("socialblade_first");
+  Write(Batch({kim_first}));
+  Write(Batch({socialblade_second}));
+  Write(Batch({socialblade_first}));
+  Write(Batch({kim_second}));
+
+  Creator expected = BareCreator("", Platform::kInstagram, kT0 + 60 * kDay);
+  expected.display_name = "Alice";
+  expected.niche = "beauty";
+  expected.followers = 5'000;
+  expected.posts_count = 300;
+  expected.country = "FR";
+  expected.verified = true;
+  expected.source = "socialblade";
+  for (const char* handle : {"kim_first", "socialblade_first"}) {
+    SCOPED_TRACE(handle);
+    expected.handle = handle;
+    EXPECT_EQ(Dump(Stored(Platform::kInstagram, handle)), Dump(expected));
+  }
+}
+
+TEST_P(StoreContractTest, CreatorMergeWithEqualStatsAsOfTakesTheIncomingValue) {
+  Creator first = FullCreator("alice");
+  Write(Batch({first}));
+  Creator second = BareCreator("alice", Platform::kInstagram, first.stats_as_of);
+  second.followers = 1'100;
+  second.display_name = "Alice Again";
+  EXPECT_THAT(Write(Batch({second})), FieldsAre(1, 0, 0));
+
+  Creator expected = first;
+  expected.followers = 1'100;
+  expected.display_name = "Alice Again";
+  EXPECT_EQ(Dump(Stored(first)), Dump(expected));
+}
+
+TEST_P(StoreContractTest, EmptyIncomingFieldsNeverEraseStoredOnes) {
+  Creator full = FullCreator("alice");
+  Write(Batch({full}));
+
+  Creator empty_but_newer = BareCreator("alice", Platform::kInstagram, kT0 + kDay);
+  // Only stats_as_of moves, and that alone is a change.
+  EXPECT_THAT(Write(Batch({empty_but_newer})), FieldsAre(1, 0, 0));
+  Creator expected = full;
+  expected.stats_as_of = kT0 + kDay;
+  EXPECT_EQ(Dump(Stored(full)), Dump(expected));
+
+  EXPECT_THAT(Write(Batch({empty_but_newer})), FieldsAre(0, 0, 0));
+  EXPECT_EQ(Dump(Stored(full)), Dump(expected));
+}
+
+TEST_P(StoreContractTest, SameCreatorTwiceInOneBatchIsMerged) {
+  Creator older = FullCreator("alice");
+  older.followers = 1'000;
+  Creator newer = BareCreator("alice", Platform::kInstagram, kT0 + kDay);
+  newer.followers = 2'000;
+  ASSERT_OK_AND_ASSIGN(WriteCounts counts, store_->WriteBatch(Batch({older, newer})));
+  EXPECT_GE(counts.creators_written, 1);
+
+  Creator expected = older;
+  expected.followers = 2'000;
+  expected.stats_as_of = kT0 + kDay;
+  EXPECT_EQ(Dump(Stored(older)), Dump(expected));
+  EXPECT_EQ(TotalCreators(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Batches: counting, idempotence, atomicity
+
+TEST_P(StoreContractTest, WriteBatchCountsEveryNewRow) {
+  Creator alice = FullCreator("alice");
+  Creator bob = BareCreator("bob", Platform::kTikTok);
+  ImportBatch batch =
+      Batch({alice, bob}, {FullPost(alice, "a1"), BarePost(alice, "a2"), FullPost(bob, "b1")},
+            {FullSnapshot(alice, kT0), BareSnapshot(bob, kT0, "tiktok_trending")});
+  EXPECT_THAT(Write(batch), FieldsAre(2, 3, 2));
+}
+
+TEST_P(StoreContractTest, EmptyBatchWritesNothing) {
+  EXPECT_THAT(Write(ImportBatch{}), FieldsAre(0, 0, 0));
+  EXPECT_EQ(TotalCreators(), 0);
+}
+
+TEST_P(StoreContractTest, ReimportingTheSameBatchWritesNothing) {
+  Creator alice = FullCreator("alice");
+  Creator bare = BareCreator("bare", Platform::kYouTube);
+  ImportBatch batch =
+      Batch({alice, bare}, {FullPost(alice, "a1"), BarePost(alice, "a2"), BarePost(bare, "y1")},
+            {FullSnapshot(alice, kT0), FullSnapshot(alice, kT0 + kDay),
+             BareSnapshot(bare, kT0, "global_youtube")});
+  EXPECT_THAT(Write(batch), FieldsAre(2, 3, 3));
+  std::vector<std::string> creators = DumpAll(AllCreators());
+  std::vector<std::string> posts = DumpAll(AllPosts());
+  std::vector<std::string> snapshots = DumpAll(AllSnapshots());
+
+  EXPECT_THAT(Write(batch), FieldsAre(0, 0, 0));
+  EXPECT_THAT(Write(batch), FieldsAre(0, 0, 0));
+  EXPECT_EQ(DumpAll(AllCreators()), creators);
+  EXPECT_EQ(DumpAll(AllPosts()), posts);
+  EXPECT_EQ(DumpAll(AllSnapshots()), snapshots);
+}
+
+TEST_P(StoreContractTest, ReimportCountsOnlyTheRowsThatChanged) {
+  Creator alice = FullCreator("alice");
+  ImportBatch batch = Batch({alice}, {FullPost(alice, "a1"), FullPost(alice, "a2")},
+                            {FullSnapshot(alice, kT0), FullSnapshot(alice, kT0 + kDay)});
+  Write(batch);
+
+  batch.creators[0].followers = *alice.followers + 1;
+  batch.creators[0].stats_as_of = kT0 + 2 * kDay;
+  batch.posts[1].likes = 99'999;
+  batch.snapshots[0].avg_likes = 1.0;
+  EXPECT_THAT(Write(batch), FieldsAre(1, 1, 1));
+  EXPECT_THAT(Write(batch), FieldsAre(0, 0, 0));
+}
+
+TEST_P(StoreContractTest, PostWithUnknownCreatorRollsBackTheWholeBatch) {
+  Creator alice = FullCreator("alice");
+  Creator nobody = BareCreator("nobody");
+  ImportBatch batch = Batch({alice}, {FullPost(alice, "a1"), FullPost(nobody, "ghost-post")},
+                            {FullSnapshot(alice, kT0)});
+  EXPECT_THAT(store_->WriteBatch(batch).status(),
+              IsError(Code::kInvalidArgument, AllOf(HasSubstr("nobody"), HasSubstr("ghost-post"))));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> not_stored,
+                       store_->FindCreator(Platform::kInstagram, "alice"));
+  EXPECT_FALSE(not_stored.has_value());
+  EXPECT_THAT(AllPosts(), IsEmpty());
+  EXPECT_THAT(AllSnapshots(), IsEmpty());
+
+  // The store is still usable, and the failed batch left nothing half-written behind.
+  batch.posts.pop_back();
+  EXPECT_THAT(Write(batch), FieldsAre(1, 1, 1));
+}
+
+TEST_P(StoreContractTest, SnapshotWithUnknownCreatorRollsBackTheWholeBatch) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}));
+  Creator nobody = BareCreator("nobody", Platform::kTikTok);
+  Creator bob = FullCreator("bob");
+  ImportBatch batch =
+      Batch({bob}, {FullPost(alice, "a1")},
+            {FullSnapshot(alice, kT0), FullSnapshot(nobody, kT0, "tiktok_trending")});
+  EXPECT_THAT(store_->WriteBatch(batch).status(),
+              IsError(Code::kInvalidArgument, AllOf(HasSubstr("nobody"), HasSubstr("tiktok"))));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Creator> not_stored,
+                       store_->FindCreator(Platform::kInstagram, "bob"));
+  EXPECT_FALSE(not_stored.has_value());
+  EXPECT_THAT(PostsOf(alice), IsEmpty());
+  EXPECT_THAT(SnapshotsOf(alice), IsEmpty());
+}
+
+TEST_P(StoreContractTest, CreatorIsKnownOnlyOnItsOwnPlatform) {
+  Creator alice = FullCreator("alice", Platform::kInstagram);
+  Write(Batch({alice}));
+  Post on_tiktok = FullPost(alice, "t1");
+  on_tiktok.platform = Platform::kTikTok;
+  EXPECT_THAT(store_->WriteBatch(Batch({}, {on_tiktok})).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("alice")));
+}
+
+TEST_P(StoreContractTest, PostsMayReferToCreatorsOfEarlierBatches) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}));
+  EXPECT_THAT(Write(Batch({}, {FullPost(alice, "a1")}, {FullSnapshot(alice, kT0)})),
+              FieldsAre(0, 1, 1));
+  EXPECT_THAT(PostsOf(alice), SizeIs(1));
+  EXPECT_THAT(SnapshotsOf(alice), SizeIs(1));
+}
+
+// ---------------------------------------------------------------------------------------
+// Values the schema refuses: InvalidArgument naming the field, and nothing of the batch lands.
+
+TEST_P(StoreContractTest, RefusedValuesAreInvalidArgumentNamingTheField) {
+  Creator alice = FullCreator("alice");
+  struct Case {
+    std::string field;
+    std::function<void(ImportBatch&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"handle", [](ImportBatch& b) { b.creators.push_back(FullCreator("")); }},
+      {"followers", [](ImportBatch& b) { b.creators[0].followers = -1; }},
+      {"following", [](ImportBatch& b) { b.creators[0].following = -1; }},
+      {"posts_count", [](ImportBatch& b) { b.creators[0].posts_count = -1; }},
+      {"external_id", [](ImportBatch& b) { b.posts[0].external_id = ""; }},
+      {"likes", [](ImportBatch& b) { b.posts[0].likes = -5; }},
+      {"comments", [](ImportBatch& b) { b.posts[0].comments = -5; }},
+      {"views", [](ImportBatch& b) { b.posts[0].views = -5; }},
+      {"shares", [](ImportBatch& b) { b.posts[0].shares = -5; }},
+      {"width", [](ImportBatch& b) { b.posts[0].width = 0; }},
+      {"height", [](ImportBatch& b) { b.posts[0].height = -1; }},
+      {"extra_json", [](ImportBatch& b) { b.posts[0].extra_json = "{not json"; }},
+      {"extra_json", [](ImportBatch& b) { b.posts[0].extra_json = "[1, 2]"; }},
+      {"extra_json", [](ImportBatch& b) { b.posts[0].extra_json = ""; }},
+      {"followers", [](ImportBatch& b) { b.snapshots[0].followers = -1; }},
+      {"total_views", [](ImportBatch& b) { b.snapshots[0].total_views = -1; }},
+      {"period_days", [](ImportBatch& b) { b.snapshots[0].period_days = 0; }},
+      {"extra_json", [](ImportBatch& b) { b.snapshots[0].extra_json = "\"text\""; }},
+      {"engagement_rate", [](ImportBatch& b) { b.snapshots[0].engagement_rate = std::nan(""); }},
+      {"avg_likes",
+       [](ImportBatch& b) { b.snapshots[0].avg_likes = std::numeric_limits<double>::infinity(); }},
+  };
+  for (const Case& c : cases) {
+    ImportBatch batch = Batch({alice}, {FullPost(alice, "a1")}, {FullSnapshot(alice, kT0)});
+    c.spoil(batch);
+    SCOPED_TRACE(c.field);
+    EXPECT_THAT(store_->WriteBatch(batch).status(),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field)));
+    EXPECT_EQ(TotalCreators(), 0) << "the refused batch must leave nothing behind";
+  }
+}
+
+TEST_P(StoreContractTest, RefusedPostIsNamedByItsExternalId) {
+  Creator alice = FullCreator("alice");
+  Post bad = FullPost(alice, "bad-post-17");
+  bad.likes = -1;
+  EXPECT_THAT(store_->WriteBatch(Batch({alice}, {FullPost(alice, "good"), bad})).status(),
+              IsError(Code::kInvalidArgument, AllOf(HasSubstr("bad-post-17"), HasSubstr("likes"))));
+}
+
+// ---------------------------------------------------------------------------------------
+// Posts
+
+TEST_P(StoreContractTest, PostRoundTripsEveryField) {
+  Creator alice = FullCreator("alice");
+  Post post = FullPost(alice, "CG4xYz-AbC_1");
+  post.id = 555;  // ignored: the store assigns ids
+  Write(Batch({alice}, {post}));
+
+  std::vector<Post> posts = PostsOf(alice);
+  ASSERT_THAT(posts, SizeIs(1));
+  EXPECT_GT(posts[0].id, 0);
+  EXPECT_EQ(Dump(posts[0]), Dump(post));
+}
+
+TEST_P(StoreContractTest, PostWithoutOptionalFieldsReadsBackEmpty) {
+  Creator alice = FullCreator("alice");
+  Post post = BarePost(alice, "bare");
+  Write(Batch({alice}, {post}));
+
+  std::vector<Post> posts = PostsOf(alice);
+  ASSERT_THAT(posts, SizeIs(1));
+  EXPECT_EQ(Dump(posts[0]), Dump(post));
+  EXPECT_FALSE(posts[0].posted_at.has_value());
+  EXPECT_FALSE(posts[0].likes.has_value());
+  EXPECT_EQ(posts[0].caption, "");
+  EXPECT_EQ(posts[0].media_type, MediaType::kImage);
+  EXPECT_FALSE(posts[0].sponsored);
+}
+
+TEST_P(StoreContractTest, EveryMediaTypeRoundTrips) {
+  Creator alice = FullCreator("alice");
+  std::vector<Post> posts;
+  for (MediaType type : {MediaType::kImage, MediaType::kVideo, MediaType::kCarousel}) {
+    Post post = BarePost(alice, "m" + std::to_string(posts.size()));
+    post.media_type = type;
+    posts.push_back(post);
+  }
+  Write(Batch({alice}, posts));
+  EXPECT_EQ(DumpAll(PostsOf(alice)), DumpAll(posts));
+}
+
+TEST_P(StoreContractTest, CaptionsKeepUnicodeEmojiAndQuotesByteForByte) {
+  Creator alice = FullCreator("alice");
+  const std::vector<std::string> captions = {
+      "Café ☕ — naïve façade, crème brûlée",
+      "Family 👩‍👩‍👧‍👦 trip 🇫🇷🇯🇵 skin tones 👍🏽👍🏿",
+      "日本語のキャプション、한국어 캡션、中文标题",
+      "مرحبا بالعالم שלום עולם",
+      "𝓯𝓪𝓷𝓬𝔂 𝕥𝕖𝕩𝕥 and e\u0301 (combining accent)",
+      "line one\nline two\r\n\ttabbed 'single' \"double\" back\\slash",
+      "'); DROP TABLE post; -- %s %d ? $1 :name",
+  };
+  std::vector<Post> posts;
+  for (size_t i = 0; i < captions.size(); ++i) {
+    Post post = FullPost(alice, "c" + std::to_string(i));
+    post.caption = captions[i];
+    post.image_description = "Image may contain: " + captions[i];
+    post.location = captions[i];
+    posts.push_back(post);
+  }
+  Write(Batch({alice}, posts));
+
+  std::vector<Post> stored = PostsOf(alice);
+  ASSERT_THAT(stored, SizeIs(captions.size()));
+  for (size_t i = 0; i < captions.size(); ++i) {
+    EXPECT_EQ(stored[i].caption, captions[i]);
+    EXPECT_EQ(Dump(stored[i]), Dump(posts[i]));
+  }
+}
+
+TEST_P(StoreContractTest, ReimportedPostReplacesEveryStoredField) {
+  Creator alice = FullCreator("alice");
+  Post first = FullPost(alice, "p1");
+  Write(Batch({alice}, {first}));
+
+  Post second = BarePost(alice, "p1");  // the newest import wins, even where it knows less
+  second.posted_at = kT0 - kDay;
+  second.caption = "edited caption ✏️";
+  second.likes = 20'000;
+  second.media_type = MediaType::kVideo;
+  second.source = "instagram_reach";
+  second.extra_json = R"({"edited": true})";
+  EXPECT_THAT(Write(Batch({}, {second})), FieldsAre(0, 1, 0));
+  EXPECT_THAT(Write(Batch({}, {second})), FieldsAre(0, 0, 0));
+
+  std::vector<Post> posts = PostsOf(alice);
+  ASSERT_THAT(posts, SizeIs(1));
+  EXPECT_EQ(Dump(posts[0]), Dump(second));
+}
+
+TEST_P(StoreContractTest, PostsAreKeyedByPlatformAndExternalId) {
+  Creator on_instagram = FullCreator("alice", Platform::kInstagram);
+  Creator on_tiktok = FullCreator("alice", Platform::kTikTok);
+  EXPECT_THAT(Write(Batch({on_instagram, on_tiktok},
+                          {FullPost(on_instagram, "123"), FullPost(on_tiktok, "123")})),
+              FieldsAre(2, 2, 0));
+  EXPECT_THAT(PostsOf(on_instagram), SizeIs(1));
+  EXPECT_THAT(PostsOf(on_tiktok), SizeIs(1));
+}
+
+TEST_P(StoreContractTest, PostsOfListsByPostedAtUnknownLastThenExternalId) {
+  Creator alice = FullCreator("alice");
+  auto post_at = [&](std::string id, std::optional<UnixSeconds> posted_at) {
+    Post post = BarePost(alice, std::move(id));
+    post.posted_at = posted_at;
+    return post;
+  };
+  Write(Batch({alice},
+              {post_at("p5", std::nullopt), post_at("p3", kT0 + 10), post_at("p1", kT0 + 20),
+               post_at("p4", std::nullopt), post_at("p2", kT0 + 10), post_at("p0", kT0 - 5)}));
+
+  std::vector<std::string> order;
+  for (const Post& post : PostsOf(alice)) order.push_back(post.external_id);
+  EXPECT_THAT(order, ElementsAre("p0", "p2", "p3", "p1", "p4", "p5"));
+}
+
+TEST_P(StoreContractTest, PostsOfListsOnlyThatCreatorsPosts) {
+  Creator alice = FullCreator("alice");
+  Creator bob = FullCreator("bob");
+  Write(Batch({alice, bob}, {FullPost(alice, "a1"), FullPost(bob, "b1"), FullPost(alice, "a2")}));
+  std::vector<Post> posts = PostsOf(alice);
+  ASSERT_THAT(posts, SizeIs(2));
+  for (const Post& post : posts) EXPECT_EQ(post.creator_handle, "alice");
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Post> of_nobody, store_->PostsOf(424'242));
+  EXPECT_THAT(of_nobody, IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+
+TEST_P(StoreContractTest, SnapshotRoundTripsEveryField) {
+  Creator alice = FullCreator("alice", Platform::kYouTube);
+  Snapshot snapshot = FullSnapshot(alice, kT0);
+  snapshot.id = 777;  // ignored: the store assigns ids
+  Write(Batch({alice}, {}, {snapshot}));
+
+  std::vector<Snapshot> snapshots = SnapshotsOf(alice);
+  ASSERT_THAT(snapshots, SizeIs(1));
+  EXPECT_GT(snapshots[0].id, 0);
+  EXPECT_EQ(Dump(snapshots[0]), Dump(snapshot));
+}
+
+TEST_P(StoreContractTest, SnapshotWithoutOptionalFieldsReadsBackEmpty) {
+  Creator alice = FullCreator("alice");
+  Snapshot snapshot = BareSnapshot(alice, kT0, "");
+  Write(Batch({alice}, {}, {snapshot}));
+
+  std::vector<Snapshot> snapshots = SnapshotsOf(alice);
+  ASSERT_THAT(snapshots, SizeIs(1));
+  EXPECT_EQ(Dump(snapshots[0]), Dump(snapshot));
+  EXPECT_FALSE(snapshots[0].engagement_rate.has_value());
+}
+
+TEST_P(StoreContractTest, SnapshotsAreKeyedByCreatorSourceAndTakenAt) {
+  Creator alice = FullCreator("alice");
+  Creator bob = FullCreator("bob");
+  EXPECT_THAT(
+      Write(Batch(
+          {alice, bob}, {},
+          {FullSnapshot(alice, kT0, "socialblade"), FullSnapshot(alice, kT0, "kim_influencers"),
+           FullSnapshot(alice, kT0 + kDay, "socialblade"), FullSnapshot(bob, kT0, "socialblade")})),
+      FieldsAre(2, 0, 4));
+
+  Snapshot changed = FullSnapshot(alice, kT0, "socialblade");
+  changed.followers = 260'000;
+  changed.avg_likes = std::nullopt;  // the newest import wins, even where it knows less
+  EXPECT_THAT(Write(Batch({}, {}, {changed})), FieldsAre(0, 0, 1));
+
+  std::vector<Snapshot> snapshots = SnapshotsOf(alice);
+  ASSERT_THAT(snapshots, SizeIs(3));
+  EXPECT_EQ(Dump(snapshots[1]), Dump(changed));
+  EXPECT_THAT(SnapshotsOf(bob), SizeIs(1));
+}
+
+TEST_P(StoreContractTest, SnapshotsOfListsByTakenAtThenSource) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}, {},
+              {BareSnapshot(alice, kT0 + 2 * kDay, "a_source"),
+               BareSnapshot(alice, kT0, "socialblade"), BareSnapshot(alice, kT0 + kDay, "b"),
+               BareSnapshot(alice, kT0, "kim"), BareSnapshot(alice, kT0 + kDay, "a")}));
+
+  std::vector<std::string> order;
+  for (const Snapshot& s : SnapshotsOf(alice)) {
+    order.push_back(std::to_string((s.taken_at - kT0) / kDay) + ":" + s.source);
+  }
+  EXPECT_THAT(order, ElementsAre("0:kim", "0:socialblade", "1:a", "1:b", "2:a_source"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Streaming
+
+TEST_P(StoreContractTest, ForEachVisitsEveryRowInIdOrder) {
+  Creator alice = FullCreator("alice");
+  Creator bob = BareCreator("bob", Platform::kTikTok);
+  Creator carol = FullCreator("carol", Platform::kYouTube);
+  std::vector<Post> posts = {FullPost(alice, "a1"), BarePost(bob, "b1"), FullPost(alice, "a2"),
+                             FullPost(carol, "c1")};
+  std::vector<Snapshot> snapshots = {FullSnapshot(bob, kT0, "tiktok_trending"),
+                                     FullSnapshot(alice, kT0), FullSnapshot(carol, kT0)};
+  Write(Batch({alice, bob}, {posts[0], posts[1]}, {snapshots[0]}));
+  Write(Batch({carol}, {posts[2], posts[3]}, {snapshots[1], snapshots[2]}));
+
+  std::vector<Creator> creators = AllCreators();
+  ASSERT_THAT(creators, SizeIs(3));
+  EXPECT_EQ(DumpAll(creators), DumpAll(std::vector<Creator>{alice, bob, carol}));
+  EXPECT_LT(creators[0].id, creators[1].id);
+  EXPECT_LT(creators[1].id, creators[2].id);
+
+  std::vector<Post> stored_posts = AllPosts();
+  EXPECT_EQ(DumpAll(stored_posts), DumpAll(posts));
+  EXPECT_TRUE(std::is_sorted(stored_posts.begin(), stored_posts.end(),
+                             [](const Post& a, const Post& b) { return a.id < b.id; }));
+
+  std::vector<Snapshot> stored_snapshots = AllSnapshots();
+  EXPECT_EQ(DumpAll(stored_snapshots), DumpAll(snapshots));
+  EXPECT_TRUE(std::is_sorted(stored_snapshots.begin(), stored_snapshots.end(),
+                             [](const Snapshot& a, const Snapshot& b) { return a.id < b.id; }));
+}
+
+TEST_P(StoreContractTest, ForEachStreamsTensOfThousandsOfRows) {
+  constexpr int kBatches = 4;
+  constexpr int kPostsPerBatch = 6'000;
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}));
+  for (int b = 0; b < kBatches; ++b) {
+    ImportBatch batch;
+    for (int i = 0; i < kPostsPerBatch; ++i) {
+      Post post = FullPost(alice, "p" + std::to_string(b * kPostsPerBatch + i));
+      post.likes = i;
+      batch.posts.push_back(std::move(post));
+    }
+    EXPECT_THAT(Write(batch), FieldsAre(0, kPostsPerBatch, 0));
+  }
+
+  int64_t visited = 0;
+  int64_t last_id = 0;
+  bool ordered = true;
+  ASSERT_OK(store_->ForEachPost([&](const Post& post) {
+    ordered = ordered && post.id > last_id;
+    last_id = post.id;
+    ++visited;
+    return Status::Ok();
+  }));
+  EXPECT_EQ(visited, kBatches * kPostsPerBatch);
+  EXPECT_TRUE(ordered);
+}
+
+TEST_P(StoreContractTest, ForEachPostStopsAtVisitorError) {
+  Creator alice = FullCreator("alice");
+  std::vector<Post> posts;
+  for (int i = 0; i < 10; ++i) posts.push_back(BarePost(alice, "p" + std::to_string(i)));
+  Write(Batch({alice}, posts));
+
+  int visited = 0;
+  Status status = store_->ForEachPost([&](const Post&) {
+    return ++visited == 3 ? Internal("visitor gave up at 3") : Status::Ok();
+  });
+  EXPECT_THAT(status, IsError(Code::kInternal, ::testing::Eq("visitor gave up at 3")));
+  EXPECT_EQ(visited, 3);
+
+  // The interrupted stream leaves the store fully usable.
+  EXPECT_THAT(AllPosts(), SizeIs(10));
+  EXPECT_THAT(Write(Batch({}, {BarePost(alice, "p10")})), FieldsAre(0, 1, 0));
+}
+
+TEST_P(StoreContractTest, ForEachCreatorStopsAtVisitorError) {
+  Write(Batch({FullCreator("a"), FullCreator("b"), FullCreator("c")}));
+  int visited = 0;
+  Status status = store_->ForEachCreator([&](const Creator&) {
+    ++visited;
+    return NotFound("enough creators");
+  });
+  EXPECT_THAT(status, IsError(Code::kNotFound, ::testing::Eq("enough creators")));
+  EXPECT_EQ(visited, 1);
+}
+
+TEST_P(StoreContractTest, ForEachSnapshotStopsAtVisitorError) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}, {},
+              {BareSnapshot(alice, kT0, "s"), BareSnapshot(alice, kT0 + 1, "s"),
+               BareSnapshot(alice, kT0 + 2, "s")}));
+  int visited = 0;
+  Status status = store_->ForEachSnapshot([&](const Snapshot&) {
+    return ++visited == 2 ? InvalidArgument("bad snapshot") : Status::Ok();
+  });
+  EXPECT_THAT(status, IsError(Code::kInvalidArgument, ::testing::Eq("bad snapshot")));
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(StoreContractTest, VisitorMayQueryTheStoreWhileStreaming) {
+  // How a feature pipeline walks the data: for each creator, read its posts and series.
+  Creator alice = FullCreator("alice");
+  Creator bob = FullCreator("bob");
+  Write(Batch({alice, bob}, {FullPost(alice, "a1"), FullPost(alice, "a2"), FullPost(bob, "b1")},
+              {FullSnapshot(bob, kT0)}));
+
+  std::map<std::string, std::pair<size_t, size_t>> seen;
+  ASSERT_OK(store_->ForEachCreator([&](const Creator& creator) {
+    SPHERE_ASSIGN_OR_RETURN(std::vector<Post> posts, store_->PostsOf(creator.id));
+    SPHERE_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, store_->SnapshotsOf(creator.id));
+    SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> again, store_->GetCreator(creator.id));
+    if (!again || again->handle != creator.handle) return Internal("GetCreator disagrees");
+    int nested = 0;
+    SPHERE_RETURN_IF_ERROR(store_->ForEachCreator([&](const Creator&) {
+      ++nested;
+      return Status::Ok();
+    }));
+    if (nested != 2) return Internal("nested ForEachCreator saw " + std::to_string(nested));
+    seen[creator.handle] = {posts.size(), snapshots.size()};
+    return Status::Ok();
+  }));
+  EXPECT_THAT(seen, ElementsAre(std::pair{std::string("alice"), std::pair<size_t, size_t>{2, 0}},
+                                std::pair{std::string("bob"), std::pair<size_t, size_t>{1, 1}}));
+}
+
+// ---------------------------------------------------------------------------------------
+// Import log
+
+TEST_P(StoreContractTest, RecordedImportsAreListed) {
+  ImportRecord kim{"data/kim/influencers.txt", "ab12", "kim_influencers", 33'935, 12, kT0};
+  ImportRecord blade{"data/socialblade.csv", "cd34", "socialblade", 500, 0, kT0 + 60};
+  ASSERT_OK(store_->RecordImport(kim));
+  ASSERT_OK(store_->RecordImport(blade));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ImportRecord> imports, store_->ListImports());
+  std::vector<std::string> listed = DumpAll(imports);
+  std::sort(listed.begin(), listed.end());
+  std::vector<std::string> expected = {Dump(kim), Dump(blade)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+}
+
+TEST_P(StoreContractTest, RecordingTheSameFileAgainUpdatesItsRow) {
+  ImportRecord first{"data/top200.csv", "ab12", "top200", 100, 5, kT0};
+  ASSERT_OK(store_->RecordImport(first));
+  ImportRecord again{"data/top200.csv", "ab12", "top200", 105, 0, kT0 + kDay};
+  ASSERT_OK(store_->RecordImport(again));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ImportRecord> imports, store_->ListImports());
+  EXPECT_EQ(DumpAll(imports), std::vector<std::string>{Dump(again)});
+
+  // Same path, new content: a different import.
+  ImportRecord edited{"data/top200.csv", "ef56", "top200", 90, 1, kT0 + 2 * kDay};
+  ASSERT_OK(store_->RecordImport(edited));
+  ASSERT_OK_AND_ASSIGN(imports, store_->ListImports());
+  EXPECT_THAT(imports, SizeIs(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Stats
+
+TEST_P(StoreContractTest, StatsCountByPlatformNicheTierAndSource) {
+  std::vector<Creator> creators;
+  auto add = [&](std::string handle, Platform platform, std::optional<int64_t> followers,
+                 std::optional<std::string> niche) {
+    Creator creator = BareCreator(std::move(handle), platform);
+    creator.followers = followers;
+    creator.niche = std::move(niche);
+    creators.push_back(creator);
+    return creator;
+  };
+  // Every tier boundary from both sides.
+  Creator alice = add("i9999", Platform::kInstagram, 9'999, "beauty");
+  add("i10000", Platform::kInstagram, 10'000, "beauty");
+  add("i99999", Platform::kInstagram, 99'999, "fitness");
+  add("i100000", Platform::kInstagram, 100'000, std::nullopt);
+  add("i499999", Platform::kInstagram, 499'999, "beauty");
+  add("i500000", Platform::kInstagram, 500'000, "food");
+  add("i999999", Platform::kInstagram, 999'999, "food");
+  add("i1000000", Platform::kInstagram, 1'000'000, "food");
+  add("i_unknown", Platform::kInstagram, std::nullopt, std::nullopt);
+  Creator tiktoker = add("t0", Platform::kTikTok, 0, "dance");
+  add("t5m", Platform::kTikTok, 5'000'000, "dance");
+
+  std::vector<Post> posts = {BarePost(alice, "x1"), BarePost(alice, "x2"), BarePost(alice, "x3"),
+                             BarePost(tiktoker, "t1")};
+  posts[0].posted_at = kT0 + 100;
+  posts[1].posted_at = kT0 + 5;
+  std::vector<Snapshot> snapshots = {BareSnapshot(alice, kT0 + 70, "socialblade"),
+                                     BareSnapshot(alice, kT0 + 7, "socialblade"),
+                                     BareSnapshot(tiktoker, kT0 + 9, "tiktok_trending")};
+  Write(Batch(creators, posts, snapshots));
+
+  ASSERT_OK_AND_ASSIGN(User brand, store_->CreateUser(MakeUser("brand", "h1")));
+  ASSERT_OK(store_->CreateUser(MakeUser("creator", "h2", Role::kCreator)).status());
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(brand.id, "r1")));
+  ASSERT_OK(store_->CreateAlertRule(MakeRule(brand.id, "r2")).status());
+  ASSERT_OK(store_->CreateAlertRule(MakeRule(brand.id, "r3")).status());
+  AlertEvent event{0, rule.id, Stored(alice).id, kT0, "{}"};
+  ASSERT_OK(store_->AppendAlertEvent(event).status());
+  ASSERT_OK(store_->AppendAlertEvent(event).status());
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1", kT0)).status());
+
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  StoreStats::PlatformCounts instagram = CountsFor(stats, Platform::kInstagram);
+  EXPECT_EQ(instagram.creators, 9);
+  EXPECT_EQ(instagram.posts, 3);
+  EXPECT_EQ(instagram.snapshots, 2);
+  EXPECT_EQ(instagram.posted.first, kT0 + 5);
+  EXPECT_EQ(instagram.posted.last, kT0 + 100);
+  EXPECT_EQ(instagram.snapshots_taken.first, kT0 + 7);
+  EXPECT_EQ(instagram.snapshots_taken.last, kT0 + 70);
+
+  StoreStats::PlatformCounts tiktok = CountsFor(stats, Platform::kTikTok);
+  EXPECT_EQ(tiktok.creators, 2);
+  EXPECT_EQ(tiktok.posts, 1);
+  EXPECT_EQ(tiktok.snapshots, 1);
+  EXPECT_FALSE(tiktok.posted.first.has_value()) << "its only post has no date";
+  EXPECT_FALSE(tiktok.posted.last.has_value());
+  EXPECT_EQ(tiktok.snapshots_taken.first, kT0 + 9);
+  EXPECT_EQ(tiktok.snapshots_taken.last, kT0 + 9);
+
+  StoreStats::PlatformCounts youtube = CountsFor(stats, Platform::kYouTube);
+  EXPECT_EQ(youtube.creators, 0);
+  EXPECT_EQ(youtube.posts, 0);
+  EXPECT_EQ(youtube.snapshots, 0);
+
+  EXPECT_EQ(stats.creators_by_niche, (std::map<std::string, int64_t>{
+                                         {"(none)", 2},
+                                         {"beauty", 3},
+                                         {"dance", 2},
+                                         {"fitness", 1},
+                                         {"food", 3},
+                                     }));
+  EXPECT_EQ(stats.creators_by_tier, (std::map<std::string, int64_t>{
+                                        {"(unknown)", 1},
+                                        {"nano", 2},
+                                        {"micro", 2},
+                                        {"mid", 2},
+                                        {"macro", 2},
+                                        {"mega", 2},
+                                    }));
+  EXPECT_EQ(stats.snapshots_by_source,
+            (std::map<std::string, int64_t>{{"socialblade", 2}, {"tiktok_trending", 1}}));
+  EXPECT_EQ(stats.users, 2);
+  EXPECT_EQ(stats.alert_rules, 3);
+  EXPECT_EQ(stats.alert_events, 2);
+  EXPECT_EQ(stats.models, 1);
+}
+
+TEST_P(StoreContractTest, TierBucketsFollowCoreTierBoundaries) {
+  // The store's tiers must be exactly TierOf(): one creator just under and one at each bound.
+  std::vector<Creator> creators;
+  std::map<std::string, int64_t> expected;
+  for (int64_t bound : kTierLowerBound) {
+    for (int64_t followers : {bound - 1, bound}) {
+      if (followers < 0) continue;
+      Creator creator = BareCreator("f" + std::to_string(followers));
+      creator.followers = followers;
+      creators.push_back(creator);
+      ++expected[std::string(ToString(TierOf(followers)))];
+    }
+  }
+  Write(Batch(creators));
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.creators_by_tier, expected);
+}
+
+// ---------------------------------------------------------------------------------------
+// Users
+
+TEST_P(StoreContractTest, CreatedUserIsFoundByItsKeyHash) {
+  for (Role role : {Role::kBrand, Role::kCreator, Role::kAdmin}) {
+    std::string name(ToString(role));
+    SCOPED_TRACE(name);
+    User user = MakeUser("Ünïcode " + name + " 🚀", "sha256:" + name, role);
+    ASSERT_OK_AND_ASSIGN(User created, store_->CreateUser(user));
+    EXPECT_GT(created.id, 0);
+    EXPECT_EQ(Dump(created), Dump(user));
+
+    ASSERT_OK_AND_ASSIGN(std::optional<User> found, store_->FindUserByKeyHash(user.api_key_hash));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, created.id);
+    EXPECT_EQ(Dump(*found), Dump(user));
+  }
+}
+
+TEST_P(StoreContractTest, UnknownKeyHashFindsNoUser) {
+  ASSERT_OK(store_->CreateUser(MakeUser("brand", "known-hash")).status());
+  ASSERT_OK_AND_ASSIGN(std::optional<User> found, store_->FindUserByKeyHash("unknown-hash"));
+  EXPECT_FALSE(found.has_value());
+  ASSERT_OK_AND_ASSIGN(found, store_->FindUserByKeyHash("KNOWN-HASH"));
+  EXPECT_FALSE(found.has_value()) << "key hashes are compared exactly";
+}
+
+TEST_P(StoreContractTest, DuplicateApiKeyHashIsAlreadyExists) {
+  ASSERT_OK_AND_ASSIGN(User first, store_->CreateUser(MakeUser("first", "same-hash")));
+  EXPECT_THAT(store_->CreateUser(MakeUser("second", "same-hash")).status(),
+              IsError(Code::kAlreadyExists, HasSubstr("api_key_hash")));
+  ASSERT_OK_AND_ASSIGN(std::optional<User> found, store_->FindUserByKeyHash("same-hash"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, first.id);
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.users, 1);
+}
+
+TEST_P(StoreContractTest, UsersGetDistinctIds) {
+  std::set<int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(
+        User user, store_->CreateUser(MakeUser("u" + std::to_string(i), "h" + std::to_string(i))));
+    ids.insert(user.id);
+  }
+  EXPECT_THAT(ids, SizeIs(5));
+}
+
+// ---------------------------------------------------------------------------------------
+// Alert rules and events
+
+class AlertContractTest : public StoreContractTest {
+ protected:
+  void SetUp() override {
+    StoreContractTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(brand_a_, store_->CreateUser(MakeUser("Brand A", "key-a")));
+    ASSERT_OK_AND_ASSIGN(brand_b_, store_->CreateUser(MakeUser("Brand B", "key-b")));
+    Creator alice = FullCreator("alice");
+    Creator bob = FullCreator("bob");
+    Write(Batch({alice, bob}));
+    alice_id_ = Stored(alice).id;
+    bob_id_ = Stored(bob).id;
+  }
+
+  AlertEvent Event(int64_t rule_id, int64_t creator_id, UnixSeconds fired_at) {
+    return AlertEvent{0, rule_id, creator_id, fired_at,
+                      R"({"followers_growth": 0.07, "window_days": 7})"};
+  }
+
+  User brand_a_;
+  User brand_b_;
+  int64_t alice_id_ = 0;
+  int64_t bob_id_ = 0;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, AlertContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(AlertContractTest, AlertRuleRoundTripsEveryField) {
+  AlertRule rule = MakeRule(brand_a_.id, "Rising beauty creators 💄");
+  rule.enabled = false;
+  ASSERT_OK_AND_ASSIGN(AlertRule created, store_->CreateAlertRule(rule));
+  EXPECT_GT(created.id, 0);
+  EXPECT_EQ(Dump(created), Dump(rule));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> rules, store_->ListAlertRules(brand_a_.id));
+  ASSERT_THAT(rules, SizeIs(1));
+  EXPECT_EQ(rules[0].id, created.id);
+  EXPECT_EQ(Dump(rules[0]), Dump(rule));
+}
+
+TEST_P(AlertContractTest, UsersNeverSeeOtherOwnersAlertRules) {
+  ASSERT_OK_AND_ASSIGN(AlertRule a1, store_->CreateAlertRule(MakeRule(brand_a_.id, "a1")));
+  ASSERT_OK_AND_ASSIGN(AlertRule b1, store_->CreateAlertRule(MakeRule(brand_b_.id, "b1")));
+  ASSERT_OK_AND_ASSIGN(AlertRule a2, store_->CreateAlertRule(MakeRule(brand_a_.id, "a2")));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> of_a, store_->ListAlertRules(brand_a_.id));
+  std::vector<int64_t> a_ids;
+  for (const AlertRule& rule : of_a) a_ids.push_back(rule.id);
+  EXPECT_THAT(a_ids, ElementsAre(a1.id, a2.id));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> of_b, store_->ListAlertRules(brand_b_.id));
+  ASSERT_THAT(of_b, SizeIs(1));
+  EXPECT_EQ(of_b[0].id, b1.id);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> of_nobody, store_->ListAlertRules(424'242));
+  EXPECT_THAT(of_nobody, IsEmpty());
+}
+
+TEST_P(AlertContractTest, DeletingAnotherOwnersRuleIsNotFoundAndKeepsIt) {
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(brand_a_.id, "mine")));
+  EXPECT_THAT(store_->DeleteAlertRule(brand_b_.id, rule.id),
+              IsError(Code::kNotFound, ::testing::_));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> rules, store_->ListAlertRules(brand_a_.id));
+  EXPECT_THAT(rules, SizeIs(1));
+}
+
+TEST_P(AlertContractTest, DeletedRuleIsGoneAndDeletingItAgainIsNotFound) {
+  ASSERT_OK_AND_ASSIGN(AlertRule keep, store_->CreateAlertRule(MakeRule(brand_a_.id, "keep")));
+  ASSERT_OK_AND_ASSIGN(AlertRule drop, store_->CreateAlertRule(MakeRule(brand_a_.id, "drop")));
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, drop.id));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> rules, store_->ListAlertRules(brand_a_.id));
+  ASSERT_THAT(rules, SizeIs(1));
+  EXPECT_EQ(rules[0].id, keep.id);
+  EXPECT_THAT(store_->DeleteAlertRule(brand_a_.id, drop.id),
+              IsError(Code::kNotFound, ::testing::_));
+  EXPECT_THAT(store_->DeleteAlertRule(brand_a_.id, 424'242),
+              IsError(Code::kNotFound, ::testing::_));
+}
+
+TEST_P(AlertContractTest, AlertRuleForAnUnknownOwnerIsInvalidArgument) {
+  EXPECT_THAT(store_->CreateAlertRule(MakeRule(424'242, "orphan")).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("owner_user_id")));
+}
+
+TEST_P(AlertContractTest, JsonFieldsMustBeJsonObjects) {
+  AlertRule rule = MakeRule(brand_a_.id, "bad condition");
+  rule.condition_json = "followers > 10";
+  EXPECT_THAT(store_->CreateAlertRule(rule).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("condition_json")));
+
+  ASSERT_OK_AND_ASSIGN(AlertRule good, store_->CreateAlertRule(MakeRule(brand_a_.id, "good")));
+  AlertEvent event = Event(good.id, alice_id_, kT0);
+  event.payload_json = "[]";
+  EXPECT_THAT(store_->AppendAlertEvent(event).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("payload_json")));
+
+  ModelRecord model = MakeModel("plep", "v1", kT0);
+  model.manifest_json = "{";
+  EXPECT_THAT(store_->SaveModel(model).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("manifest_json")));
+  model = MakeModel("plep", "v1", kT0);
+  model.metrics_json = "3.5";
+  EXPECT_THAT(store_->SaveModel(model).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("metrics_json")));
+}
+
+TEST_P(AlertContractTest, AlertEventsRoundTripAndPageOldestFirst) {
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(brand_a_.id, "r")));
+  std::vector<AlertEvent> appended;
+  for (int i = 0; i < 5; ++i) {
+    AlertEvent event = Event(rule.id, i % 2 == 0 ? alice_id_ : bob_id_, kT0 + i);
+    ASSERT_OK_AND_ASSIGN(AlertEvent stored, store_->AppendAlertEvent(event));
+    EXPECT_EQ(Dump(stored), Dump(event));
+    if (!appended.empty()) {
+      EXPECT_GT(stored.id, appended.back().id);
+    }
+    appended.push_back(stored);
+  }
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> all, store_->ListAlertEvents(brand_a_.id, 0, 100));
+  EXPECT_EQ(DumpAll(all), DumpAll(appended));
+  ASSERT_THAT(all, SizeIs(5));
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].id, appended[i].id);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> page,
+                       store_->ListAlertEvents(brand_a_.id, appended[1].id, 2));
+  ASSERT_THAT(page, SizeIs(2));
+  EXPECT_EQ(page[0].id, appended[2].id);
+  EXPECT_EQ(page[1].id, appended[3].id);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> none,
+                       store_->ListAlertEvents(brand_a_.id, appended[4].id, 10));
+  EXPECT_THAT(none, IsEmpty());
+}
+
+TEST_P(AlertContractTest, UsersNeverSeeOtherOwnersAlertEvents) {
+  ASSERT_OK_AND_ASSIGN(AlertRule of_a, store_->CreateAlertRule(MakeRule(brand_a_.id, "a")));
+  ASSERT_OK_AND_ASSIGN(AlertRule of_b, store_->CreateAlertRule(MakeRule(brand_b_.id, "b")));
+  ASSERT_OK_AND_ASSIGN(AlertEvent event_a,
+                       store_->AppendAlertEvent(Event(of_a.id, alice_id_, kT0)));
+  ASSERT_OK_AND_ASSIGN(AlertEvent event_b,
+                       store_->AppendAlertEvent(Event(of_b.id, alice_id_, kT0)));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> seen_by_a,
+                       store_->ListAlertEvents(brand_a_.id, 0, 100));
+  ASSERT_THAT(seen_by_a, SizeIs(1));
+  EXPECT_EQ(seen_by_a[0].id, event_a.id);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> seen_by_b,
+                       store_->ListAlertEvents(brand_b_.id, 0, 100));
+  ASSERT_THAT(seen_by_b, SizeIs(1));
+  EXPECT_EQ(seen_by_b[0].id, event_b.id);
+}
+
+TEST_P(AlertContractTest, AlertEventWithAnUnknownRuleOrCreatorIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(brand_a_.id, "r")));
+  EXPECT_THAT(store_->AppendAlertEvent(Event(424'242, alice_id_, kT0)).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("rule_id")));
+  EXPECT_THAT(store_->AppendAlertEvent(Event(rule.id, 424'242, kT0)).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("creator_id")));
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.alert_events, 0);
+}
+
+TEST_P(AlertContractTest, DeletingARuleWithEventsTakesThemOutOfTheFeed) {
+  ASSERT_OK_AND_ASSIGN(AlertRule keep, store_->CreateAlertRule(MakeRule(brand_a_.id, "keep")));
+  ASSERT_OK_AND_ASSIGN(AlertRule drop, store_->CreateAlertRule(MakeRule(brand_a_.id, "drop")));
+  ASSERT_OK_AND_ASSIGN(AlertEvent kept, store_->AppendAlertEvent(Event(keep.id, alice_id_, kT0)));
+  ASSERT_OK(store_->AppendAlertEvent(Event(drop.id, bob_id_, kT0)).status());
+
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, drop.id));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> feed, store_->ListAlertEvents(brand_a_.id, 0, 100));
+  ASSERT_THAT(feed, SizeIs(1));
+  EXPECT_EQ(feed[0].id, kept.id);
+}
+
+TEST_P(AlertContractTest, AlertIdsAreNeverReused) {
+  // A client pages the feed with "after_id" and deletes rules by id: a recycled id would
+  // skip new events or delete the wrong rule.
+  ASSERT_OK_AND_ASSIGN(AlertRule first, store_->CreateAlertRule(MakeRule(brand_a_.id, "first")));
+  ASSERT_OK_AND_ASSIGN(AlertEvent old_event,
+                       store_->AppendAlertEvent(Event(first.id, alice_id_, kT0)));
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, first.id));
+
+  ASSERT_OK_AND_ASSIGN(AlertRule second, store_->CreateAlertRule(MakeRule(brand_a_.id, "second")));
+  ASSERT_OK_AND_ASSIGN(AlertEvent new_event,
+                       store_->AppendAlertEvent(Event(second.id, alice_id_, kT0 + 1)));
+  EXPECT_GT(second.id, first.id);
+  EXPECT_GT(new_event.id, old_event.id);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> after_old,
+                       store_->ListAlertEvents(brand_a_.id, old_event.id, 10));
+  ASSERT_THAT(after_old, SizeIs(1));
+  EXPECT_EQ(after_old[0].id, new_event.id);
+}
+
+TEST_P(AlertContractTest, NonPositiveEventLimitIsInvalidArgument) {
+  EXPECT_THAT(store_->ListAlertEvents(brand_a_.id, 0, 0).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("limit")));
+  EXPECT_THAT(store_->ListAlertEvents(brand_a_.id, 0, -1).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("limit")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Models
+
+TEST_P(StoreContractTest, SavedModelRoundTripsEveryField) {
+  ModelRecord model = MakeModel("plep", "2024-05-01.1", kT0);
+  ASSERT_OK_AND_ASSIGN(ModelRecord saved, store_->SaveModel(model));
+  EXPECT_GT(saved.id, 0);
+  EXPECT_EQ(Dump(saved), Dump(model));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<ModelRecord> latest, store_->LatestModel("plep"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->id, saved.id);
+  EXPECT_EQ(Dump(*latest), Dump(model));
+}
+
+TEST_P(StoreContractTest, DuplicateModelVersionIsAlreadyExists) {
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1", kT0)).status());
+  EXPECT_THAT(store_->SaveModel(MakeModel("plep", "v1", kT0 + 1)).status(),
+              IsError(Code::kAlreadyExists, AllOf(HasSubstr("plep"), HasSubstr("v1"))));
+  // The version is unique per kind only.
+  ASSERT_OK(store_->SaveModel(MakeModel("market_value", "v1", kT0)).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<ModelRecord> plep, store_->ListModels("plep"));
+  ASSERT_THAT(plep, SizeIs(1));
+  EXPECT_EQ(plep[0].created_at, kT0);
+}
+
+TEST_P(StoreContractTest, LatestModelIsTheLastCreatedThenTheLastSaved) {
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1", kT0 + 10)).status());
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v0-backfilled", kT0 + 5)).status());
+  ASSERT_OK(store_->SaveModel(MakeModel("niche", "n9", kT0 + 99)).status());
+  ASSERT_OK_AND_ASSIGN(std::optional<ModelRecord> latest, store_->LatestModel("plep"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->version, "v1");
+
+  // Same created_at: the one saved later wins.
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1-retry", kT0 + 10)).status());
+  ASSERT_OK_AND_ASSIGN(latest, store_->LatestModel("plep"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->version, "v1-retry");
+}
+
+TEST_P(StoreContractTest, LatestModelOfAnUnknownKindIsNothing) {
+  ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1", kT0)).status());
+  ASSERT_OK_AND_ASSIGN(std::optional<ModelRecord> latest, store_->LatestModel("market_value"));
+  EXPECT_FALSE(latest.has_value());
+  ASSERT_OK_AND_ASSIGN(std::vector<ModelRecord> none, store_->ListModels("market_value"));
+  EXPECT_THAT(none, IsEmpty());
+}
+
+TEST_P(StoreContractTest, ListModelsListsOnlyThatKind) {
+  ModelRecord v1 = MakeModel("plep", "v1", kT0);
+  ModelRecord v2 = MakeModel("plep", "v2", kT0 + kDay);
+  ASSERT_OK(store_->SaveModel(v1).status());
+  ASSERT_OK(store_->SaveModel(MakeModel("niche", "n1", kT0)).status());
+  ASSERT_OK(store_->SaveModel(v2).status());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ModelRecord> plep, store_->ListModels("plep"));
+  std::vector<std::string> listed = DumpAll(plep);
+  std::sort(listed.begin(), listed.end());
+  std::vector<std::string> expected = {Dump(v1), Dump(v2)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+}
+
+}  // namespace
+}  // namespace sphere
