@@ -93,7 +93,12 @@ class Store {
 
   // Upserts every record of the batch in ONE transaction: all of it lands or none.
   // Creators merge field by field: a non-empty incoming field replaces the stored one
-  // when the incoming stats_as_of is not older; empty fields never erase data.
+  // when the incoming stats_as_of is not older, and fills a field still empty even when
+  // older; empty fields never erase data. `source` follows the profile: it changes only
+  // when a profile field or stats_as_of does, so two files describing a creator alike
+  // leave it alone and a re-import of either writes nothing. (Records of one creator in
+  // one batch are expected to share a source: a batch comes from one file.)
+  // FindCreator takes a normalised handle (NormalizeHandle).
   // Posts are keyed by (platform, external_id), snapshots by (creator, source, taken_at);
   // a post or snapshot whose creator is neither in the store nor in the batch is
   // InvalidArgument naming it, and the whole batch is rolled back.

@@ -923,6 +923,24 @@ TEST_P(StoreContractTest, ReimportingTheSameBatchWritesNothing) {
   EXPECT_EQ(DumpAll(AllSnapshots()), snapshots);
 }
 
+// Two files describing one creator alike (the Kim influencer list and the Kim posts,
+// say) must not take turns rewriting it: the source alone is not a change.
+TEST_P(StoreContractTest, SameProfileFromAnotherSourceWritesNothingAndKeepsTheSource) {
+  Creator from_list = FullCreator("alice");
+  from_list.source = "kim_influencers";
+  Creator from_posts = from_list;
+  from_posts.source = "kim_posts";
+  EXPECT_THAT(Write(Batch({from_list})), FieldsAre(1, 0, 0));
+  EXPECT_THAT(Write(Batch({from_posts})), FieldsAre(0, 0, 0));
+  EXPECT_THAT(Write(Batch({from_list})), FieldsAre(0, 0, 0));
+  EXPECT_EQ(Stored(from_list).source, "kim_influencers");
+
+  // A real change carries its source with it.
+  from_posts.followers = *from_list.followers + 1;
+  EXPECT_THAT(Write(Batch({from_posts})), FieldsAre(1, 0, 0));
+  EXPECT_EQ(Stored(from_list).source, "kim_posts");
+}
+
 TEST_P(StoreContractTest, ReimportCountsOnlyTheRowsThatChanged) {
   Creator alice = FullCreator("alice");
   ImportBatch batch = Batch({alice}, {FullPost(alice, "a1"), FullPost(alice, "a2")},

@@ -38,6 +38,7 @@ void InterruptAndResume(const std::string& store_url) {
   constexpr int64_t kCreators = 2'000, kPostsPerCreator = 40;
   auto synth = RunSphere({"--store", store_url, "synth", "--creators", std::to_string(kCreators),
                           "--posts-per-creator", std::to_string(kPostsPerCreator), "--seed", "7",
+                          "--snapshot-months", "0",
                           "--out", (dir.path() / "synth").string()});
   ASSERT_EQ(synth.exit_code, 0) << synth.output;
   const int64_t expected = real_posts + kCreators * kPostsPerCreator;

@@ -11,12 +11,11 @@
 namespace sphere::testing {
 namespace {
 
-std::filesystem::path FromEnv(const char* name) {
+// The environment wins so a test binary can be pointed at another tree; by default the
+// paths CMake knew when it configured this build.
+std::filesystem::path FromEnvOr(const char* name, const char* configured) {
   const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set; run the tests through ctest");
-  }
-  return value;
+  return value != nullptr && *value != '\0' ? value : configured;
 }
 
 }  // namespace
@@ -49,8 +48,8 @@ std::filesystem::path TempDir::Write(std::string_view name, std::string_view con
   return file;
 }
 
-std::filesystem::path SourceDir() { return FromEnv("SPHERE_SOURCE_DIR"); }
-std::filesystem::path BinaryDir() { return FromEnv("SPHERE_BINARY_DIR"); }
+std::filesystem::path SourceDir() { return FromEnvOr("SPHERE_SOURCE_DIR", SPHERE_CONFIGURED_SOURCE_DIR); }
+std::filesystem::path BinaryDir() { return FromEnvOr("SPHERE_BINARY_DIR", SPHERE_CONFIGURED_BINARY_DIR); }
 std::filesystem::path DataFile(std::string_view relative) { return SourceDir() / "data" / relative; }
 
 std::string PostgresUrl() {

@@ -24,9 +24,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The repository root (from $SPHERE_SOURCE_DIR, set by CTest).
+// The repository root ($SPHERE_SOURCE_DIR, else the one this build was configured from).
 std::filesystem::path SourceDir();
-// The build directory (from $SPHERE_BINARY_DIR, set by CTest).
+// The build directory ($SPHERE_BINARY_DIR, else this build's).
 std::filesystem::path BinaryDir();
 // SourceDir()/data/<relative>.
 std::filesystem::path DataFile(std::string_view relative);

@@ -178,6 +178,9 @@ std::string MergeCreatorsSql() {
   std::string new_row, old_row;
   for (size_t i = 0; i < merged.size(); ++i) {
     sql += std::string(kMergedCreatorFields[i]) + " = " + merged[i] + ", ";
+    // `source` records who last changed the profile; a different source with the same
+    // values is not a change (else two files describing one creator would flip it forever).
+    if (kMergedCreatorFields[i] == "source") continue;
     new_row += merged[i] + ", ";
     old_row += "c." + std::string(kMergedCreatorFields[i]) + ", ";
   }

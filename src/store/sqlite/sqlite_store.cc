@@ -78,6 +78,10 @@ const std::string& CreatorUpsertSql() {
     const std::initializer_list<std::string_view> merged = {
         "display_name", "niche",   "followers", "following",
         "posts_count",  "country", "verified",  "source"};
+    // `source` records who last changed the profile; a different source with the same
+    // values is not a change (else two files describing one creator would flip it forever).
+    const std::initializer_list<std::string_view> profile = {
+        "display_name", "niche", "followers", "following", "posts_count", "country", "verified"};
     const std::string takes_incoming =
         "excluded.{c} IS NOT NULL AND "
         "(creator.{c} IS NULL OR excluded.stats_as_of >= creator.stats_as_of)";
@@ -88,7 +92,7 @@ const std::string& CreatorUpsertSql() {
                 "{c} = CASE WHEN " + takes_incoming + " THEN excluded.{c} ELSE creator.{c} END") +
            ", stats_as_of = MAX(creator.stats_as_of, excluded.stats_as_of)" +
            " WHERE excluded.stats_as_of > creator.stats_as_of OR " +
-           Join(merged, " OR ", "(" + takes_incoming + " AND excluded.{c} IS NOT creator.{c})");
+           Join(profile, " OR ", "(" + takes_incoming + " AND excluded.{c} IS NOT creator.{c})");
   }();
   return sql;
 }
