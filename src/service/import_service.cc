@@ -2,54 +2,121 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "ingest/text_input.h"
 
 namespace sphere::service {
 namespace {
 
-// Collects records into batches and writes each batch in one transaction.
+// Collects records into batches and writes each batch in one transaction. Parsing and
+// writing overlap: full batches go to a writer thread through a queue of at most
+// kQueuedBatches, so on two cores the parser fills the next batch while the store commits
+// the last one. The store is only ever used from the writer thread while it runs.
 class StoreSink : public ingest::RecordSink {
  public:
   StoreSink(Store& store, const std::filesystem::path& file, size_t batch_records,
             const ProgressFn& progress)
       : store_(store), batch_records_(batch_records), progress_(progress) {
     progress_state_.file = file;
+    writer_ = std::thread([this] { WriteLoop(); });
   }
+
+  ~StoreSink() override { StopWriter(); }
 
   Status Accept(Creator creator) override {
     batch_.creators.push_back(std::move(creator));
-    return FlushIfFull();
+    return HandOverIfFull();
   }
   Status Accept(Post post) override {
     batch_.posts.push_back(std::move(post));
-    return FlushIfFull();
+    return HandOverIfFull();
   }
   Status Accept(Snapshot snapshot) override {
     batch_.snapshots.push_back(std::move(snapshot));
-    return FlushIfFull();
+    return HandOverIfFull();
   }
 
-  Status Flush() {
-    if (batch_.empty()) return Status::Ok();
-    SPHERE_ASSIGN_OR_RETURN(WriteCounts counts, store_.WriteBatch(batch_));
-    progress_state_.records += static_cast<int64_t>(batch_.size());
-    progress_state_.written += counts;
-    batch_.clear();
-    if (progress_) progress_(progress_state_);
+  // Hands over the last partial batch and waits until everything is written; returns
+  // the first write error, if any. After Finish the sink accepts nothing more.
+  Status Finish() {
+    Status handed = batch_.empty() ? Status::Ok() : HandOver();
+    StopWriter();
+    std::lock_guard lock(mutex_);
+    return write_error_.ok() ? handed : write_error_;
+  }
+
+  WriteCounts written() {
+    std::lock_guard lock(mutex_);
+    return progress_state_.written;
+  }
+
+ private:
+  static constexpr size_t kQueuedBatches = 2;
+
+  Status HandOverIfFull() { return batch_.size() >= batch_records_ ? HandOver() : Status::Ok(); }
+
+  Status HandOver() {
+    std::unique_lock lock(mutex_);
+    space_.wait(lock, [&] { return queue_.size() < kQueuedBatches || !write_error_.ok(); });
+    if (!write_error_.ok()) return write_error_;  // stop parsing: nothing more can land
+    queue_.push_back(std::move(batch_));
+    batch_ = ImportBatch();
+    work_.notify_one();
     return Status::Ok();
   }
 
-  const WriteCounts& written() const { return progress_state_.written; }
+  void WriteLoop() {
+    while (true) {
+      ImportBatch batch;
+      {
+        std::unique_lock lock(mutex_);
+        work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        if (queue_.empty()) return;
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+        space_.notify_one();
+      }
+      Result<WriteCounts> counts = store_.WriteBatch(batch);
+      std::lock_guard lock(mutex_);
+      if (!counts.ok()) {
+        write_error_ = counts.error();
+        queue_.clear();
+        space_.notify_all();
+        return;
+      }
+      progress_state_.records += static_cast<int64_t>(batch.size());
+      progress_state_.written += *counts;
+      // Called under the lock so reports arrive in order; it must be quick.
+      if (progress_) progress_(progress_state_);
+    }
+  }
 
- private:
-  Status FlushIfFull() { return batch_.size() >= batch_records_ ? Flush() : Status::Ok(); }
+  void StopWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
 
   Store& store_;
   size_t batch_records_;
   const ProgressFn& progress_;
-  ImportBatch batch_;
+  ImportBatch batch_;  // being filled by the parser
+
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable work_;   // a batch was queued, or stopping
+  std::condition_variable space_;  // a batch was taken, or the writer failed
+  std::deque<ImportBatch> queue_;
+  bool stopping_ = false;
+  Status write_error_;
   ImportProgress progress_state_;
+  std::thread writer_;
 };
 
 bool IsDocumentation(const std::filesystem::path& path) {
@@ -76,8 +143,10 @@ Result<FileImport> ImportFile(Store& store, const std::filesystem::path& path,
   result.report = ingest::ImportReport(path.string(), std::string(format->name));
 
   StoreSink sink(store, path, std::max<size_t>(1, options.batch_records), progress);
-  SPHERE_RETURN_IF_ERROR(format->run(path, sink, result.report));
-  SPHERE_RETURN_IF_ERROR(sink.Flush());
+  Status parsed = format->run(path, sink, result.report);
+  Status written = sink.Finish();  // also when parsing failed: land what was handed over
+  SPHERE_RETURN_IF_ERROR(written);
+  SPHERE_RETURN_IF_ERROR(parsed);
   result.written = sink.written();
 
   ImportRecord record;

@@ -44,7 +44,8 @@ struct FileImport {
 // Imports one file. Row rejects are in the returned report; the Status is non-OK only
 // when the file cannot be read or recognised, or the store fails (then the batches
 // committed so far stay, and re-running the import finishes the job).
-// `progress` (optional) is called after every committed batch.
+// `progress` (optional) is called after every committed batch, from the thread that
+// writes to the store (parsing and writing overlap), one call at a time, in order.
 Result<FileImport> ImportFile(Store& store, const std::filesystem::path& path,
                               const ImportOptions& options, const ProgressFn& progress = {});
 
