@@ -6,7 +6,6 @@
 // that is dropped afterwards. Without the variable those tests are reported as skipped.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -19,7 +18,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -29,12 +27,12 @@
 #include "core/domain.h"
 #include "core/status.h"
 #include "store/store.h"
+#include "testing/status_matchers.h"
 #include "testing/testing.h"
 
 namespace sphere {
 
 // Readable failure output for the store's value types.
-void PrintTo(const Status& status, std::ostream* out) { *out << status.ToString(); }
 void PrintTo(const WriteCounts& counts, std::ostream* out) {
   *out << "{creators_written: " << counts.creators_written
        << ", posts_written: " << counts.posts_written
@@ -49,33 +47,6 @@ using ::testing::FieldsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-// Binds the value of a Result or fails the test with its status.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                         \
-  auto SPHERE_CONCAT(result_, __LINE__) = (expr);                               \
-  ASSERT_TRUE(SPHERE_CONCAT(result_, __LINE__).ok())                            \
-      << #expr << ": " << SPHERE_CONCAT(result_, __LINE__).status().ToString(); \
-  lhs = std::move(SPHERE_CONCAT(result_, __LINE__)).value()
-
-#define ASSERT_OK(expr)                                               \
-  do {                                                                \
-    ::sphere::Status status_ = (expr);                                \
-    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.ToString(); \
-  } while (0)
-
-#define EXPECT_OK(expr)                                               \
-  do {                                                                \
-    ::sphere::Status status_ = (expr);                                \
-    EXPECT_TRUE(status_.ok()) << #expr << ": " << status_.ToString(); \
-  } while (0)
-
-MATCHER_P2(IsError, code, message_matcher,
-           "is a " + std::string(CodeName(code)) + " status whose message " +
-               ::testing::DescribeMatcher<std::string>(message_matcher)) {
-  const Status& status = arg;
-  return status.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, status.message(), result_listener);
-}
 
 constexpr UnixSeconds kT0 = 1'600'000'000;  // 2020-09-13: the "now" of every fixture
 constexpr UnixSeconds kDay = 86'400;
@@ -127,71 +98,22 @@ class SqliteBackend final : public Backend {
   testing::TempDir dir_;
 };
 
-using PgConnection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
-using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-Status RunPostgresSql(const std::string& url, const std::string& sql) {
-  PgConnection connection(PQconnectdb(url.c_str()), &PQfinish);
-  if (PQstatus(connection.get()) != CONNECTION_OK) {
-    return Unavailable(url + ": " + PQerrorMessage(connection.get()));
-  }
-  PgResult result(PQexec(connection.get(), sql.c_str()), &PQclear);
-  ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return Internal(sql + ": " + PQresultErrorMessage(result.get()));
-  }
-  return Status::Ok();
-}
-
-// postgresql://user@host:port/admin_db?params -> postgresql://user@host:port/database?params
-std::string WithDatabase(std::string_view url, std::string_view database) {
-  size_t authority = url.find("://");
-  authority = authority == std::string_view::npos ? 0 : authority + 3;
-  size_t path = url.find_first_of("/?", authority);
-  std::string_view query;
-  if (path != std::string_view::npos) {
-    size_t question = url.find('?', path);
-    if (question != std::string_view::npos) query = url.substr(question);
-  }
-  return std::string(url.substr(0, path)) + "/" + std::string(database) + std::string(query);
-}
-
-std::string RandomSuffix() {
-  std::random_device random;
-  std::ostringstream out;
-  out << std::hex << random() << random();
-  return out.str();
-}
-
+// A database of its own on the server, for one test.
 class PostgresBackend final : public Backend {
  public:
-  static Result<std::unique_ptr<PostgresBackend>> Create(const std::string& admin_url) {
-    std::string database = "sphere_contract_" + RandomSuffix();
-    SPHERE_RETURN_IF_ERROR(RunPostgresSql(admin_url, "CREATE DATABASE " + database));
-    return std::unique_ptr<PostgresBackend>(new PostgresBackend(admin_url, database));
-  }
+  explicit PostgresBackend(const std::string& admin_url) : db_(admin_url) {}
 
-  ~PostgresBackend() override {
-    // FORCE: a store the test leaked (or a failed assertion left open) must not keep
-    // the database alive.
-    Status dropped =
-        RunPostgresSql(admin_url_, "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-    if (!dropped.ok()) ADD_FAILURE() << "cannot drop " << database_ << ": " << dropped.ToString();
-  }
-
-  std::string Url() const override { return WithDatabase(admin_url_, database_); }
+  std::string Url() const override { return db_.url(); }
   std::string UnreachableUrl() const override {
     // Port 1 on the loopback interface: nothing listens, the connection is refused at once.
     return "postgresql://postgres@127.0.0.1:1/sphere_unreachable?connect_timeout=5";
   }
-  Status ExecuteSql(const std::string& sql) override { return RunPostgresSql(Url(), sql); }
+  Status ExecuteSql(const std::string& sql) override {
+    return testing::ExecutePostgresSql(Url(), sql);
+  }
 
  private:
-  PostgresBackend(std::string admin_url, std::string database)
-      : admin_url_(std::move(admin_url)), database_(std::move(database)) {}
-
-  std::string admin_url_;
-  std::string database_;
+  testing::ScratchPostgresDatabase db_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -503,9 +425,9 @@ class StoreContractTest : public ::testing::TestWithParam<std::string> {
       std::string admin_url = testing::PostgresUrl();
       if (admin_url.empty()) {
         GTEST_SKIP() << "SPHERE_TEST_POSTGRES_URL is not set, so the PostgreSQL backend is "
-                        "NOT tested; tests/run_postgres.sh starts a server and sets it";
+                        "NOT tested; scripts/test.sh starts a server and sets it";
       }
-      ASSERT_OK_AND_ASSIGN(backend_, PostgresBackend::Create(admin_url));
+      backend_ = std::make_unique<PostgresBackend>(admin_url);
     } else {
       backend_ = std::make_unique<SqliteBackend>();
     }

@@ -70,18 +70,6 @@ std::string PostgresUrl() {
 namespace sphere::testing {
 namespace {
 
-void ExecAdmin(const std::string& admin_url, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(admin_url.c_str()), &PQfinish);
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    throw std::runtime_error("cannot connect to " + admin_url + ": " +
-                             PQerrorMessage(conn.get()));
-  }
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
-  }
-}
-
 // Replaces the database name (the path after the last '/', before any '?') of a libpq URL.
 std::string WithDatabase(const std::string& url, const std::string& database) {
   size_t query = url.find('?');
@@ -125,20 +113,31 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
+Status ExecutePostgresSql(const std::string& url, const std::string& sql) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(url.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return Unavailable("cannot connect to " + url + ": " + PQerrorMessage(conn.get()));
+  }
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), &PQclear);
+  ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return Internal(sql + ": " + PQresultErrorMessage(result.get()));
+  }
+  return Status::Ok();
+}
+
 ScratchPostgresDatabase::ScratchPostgresDatabase(const std::string& admin_url)
     : admin_url_(admin_url) {
   std::random_device rd;
   name_ = "sphere_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd());
-  ExecAdmin(admin_url_, "CREATE DATABASE " + name_);
+  Status created = ExecutePostgresSql(admin_url_, "CREATE DATABASE " + name_);
+  if (!created.ok()) throw std::runtime_error(created.ToString());
   url_ = WithDatabase(admin_url_, name_);
 }
 
 ScratchPostgresDatabase::~ScratchPostgresDatabase() {
-  try {
-    ExecAdmin(admin_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "could not drop scratch database " << name_ << ": " << e.what();
-  }
+  Status dropped = ExecutePostgresSql(admin_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  if (!dropped.ok()) ADD_FAILURE() << "could not drop " << name_ << ": " << dropped.ToString();
 }
 
 ProcessResult RunSphere(const std::vector<std::string>& args) {

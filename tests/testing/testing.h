@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace sphere::testing {
 
 // A fresh directory under $TMPDIR, removed with everything in it on destruction.
@@ -38,8 +40,13 @@ std::string PostgresUrl();
 
 namespace sphere::testing {
 
+// Runs one SQL command on the database `url` names, over a connection of its own:
+// the side door for tests that must reach a state the Store interface cannot.
+Status ExecutePostgresSql(const std::string& url, const std::string& sql);
+
 // A PostgreSQL database created for one test on the server that `admin_url` names and
-// dropped (WITH FORCE) on destruction. Throws std::runtime_error when the server refuses.
+// dropped (WITH FORCE, so a leaked connection cannot keep it) on destruction.
+// Throws std::runtime_error when the server refuses.
 class ScratchPostgresDatabase {
  public:
   explicit ScratchPostgresDatabase(const std::string& admin_url);
@@ -49,6 +56,7 @@ class ScratchPostgresDatabase {
 
   // A libpq URL for the scratch database.
   const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
 
  private:
   std::string admin_url_;

@@ -5,9 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <random>
 #include <string>
 #include <thread>
@@ -23,9 +21,6 @@ namespace {
 
 using postgres::CopyTextEncoder;
 using postgres::PgConnection;
-using postgres::PgParams;
-using postgres::PgResultPtr;
-using postgres::PgStatement;
 using postgres::TextProblem;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -91,43 +86,9 @@ TEST(OpenPostgresStore, MalformedUriIsInvalidArgumentAndNeverShowsThePassword) {
 // ---- against a server ----
 
 // A database of its own on the server SPHERE_TEST_POSTGRES_URL names, dropped at the end.
-class ScratchDatabase {
+class ScratchDatabase : public testing::ScratchPostgresDatabase {
  public:
-  ScratchDatabase() {
-    static std::atomic<int> counter{0};
-    name_ = "sphere_pg_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-    auto admin = PgConnection::Connect(testing::PostgresUrl());
-    if (!admin.ok()) {
-      ADD_FAILURE() << admin.error().ToString();
-      return;
-    }
-    admin_.emplace(std::move(admin).value());
-    auto created = admin_->Exec("create database", "CREATE DATABASE " + name_);
-    if (!created.ok()) ADD_FAILURE() << created.error().ToString();
-  }
-  ~ScratchDatabase() {
-    if (admin_) {
-      Result<PgResultPtr> dropped =
-          admin_->Exec("drop database", "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-      EXPECT_TRUE(dropped.ok()) << dropped.error().ToString();
-    }
-  }
-  ScratchDatabase(const ScratchDatabase&) = delete;
-  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
-
-  const std::string& name() const { return name_; }
-  PgConnection& admin() { return *admin_; }
-
-  // The admin URL with its database replaced by this one.
-  std::string url() const {
-    std::string admin_url = testing::PostgresUrl();
-    const size_t authority = admin_url.find("://") + 3;
-    const size_t path = admin_url.find('/', authority);
-    const size_t query = admin_url.find('?', authority);
-    std::string tail = query == std::string::npos ? "" : admin_url.substr(query);
-    std::string head = admin_url.substr(0, std::min(path, query));
-    return head + "/" + name_ + tail;
-  }
+  ScratchDatabase() : testing::ScratchPostgresDatabase(testing::PostgresUrl()) {}
 
   std::unique_ptr<Store> Open() const {
     auto store = OpenPostgresStore(url());
@@ -137,10 +98,6 @@ class ScratchDatabase {
     }
     return std::move(store).value();
   }
-
- private:
-  std::string name_;
-  std::optional<PgConnection> admin_;
 };
 
 class PostgresStoreTest : public ::testing::Test {
@@ -423,10 +380,12 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDropsTheSession) {
   batch.creators.push_back(MakeCreator("before", 1));
   ASSERT_TRUE(store->WriteBatch(batch).ok());  // creates this session's staging tables
 
-  const PgStatement terminate{"terminate",
-                              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                              " WHERE datname = $1 AND pid <> pg_backend_pid()"};
-  ASSERT_TRUE(db.admin().Run(terminate, PgParams().Add(db.name())).ok());
+  // From another connection: every session on this database but that one is killed.
+  ASSERT_TRUE(testing::ExecutePostgresSql(
+                  testing::PostgresUrl(),
+                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                      db.name() + "' AND pid <> pg_backend_pid()")
+                  .ok());
 
   // The call that meets the dead connection may fail as Unavailable; the next reconnects.
   auto first = store->SchemaVersion();
