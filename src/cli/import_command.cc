@@ -59,7 +59,7 @@ Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
   int64_t total_loaded = 0, total_rejected = 0;
   WriteCounts total_written;
   std::vector<std::string> failed;
-  fmt::print("importing {} file(s) into {}\n", files.size(), global.store_url);
+  fmt::print("importing {} file(s) into {}\n", files.size(), RedactStoreUrl(global.store_url));
   for (const auto& file : files) {
     Progress progress("  " + file.filename().string() + ": records", 0);
     auto result = service::ImportFile(*store, file, options, [&](const service::ImportProgress& p) {

@@ -50,7 +50,7 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
     fmt::print("{}\n", j.dump(2));
     return Status::Ok();
   }
-  fmt::print("store {} (schema version {})\n\n", global.store_url, schema);
+  fmt::print("store {} (schema version {})\n\n", RedactStoreUrl(global.store_url), schema);
   fmt::print("{:<10} {:>10} {:>10} {:>10}  {:<24}  {:<24}\n", "platform", "creators", "posts",
              "snapshots", "posted", "snapshots taken");
   for (const auto& [platform, c] : stats.by_platform) {

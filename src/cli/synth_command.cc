@@ -53,7 +53,7 @@ Result<synth::SynthProfile> LoadOrFitProfile(const GlobalOptions& global, const 
     return profile;
   }
   SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
-  fmt::print("fitting the profile to the real data in {}\n", global.store_url);
+  fmt::print("fitting the profile to the real data in {}\n", RedactStoreUrl(global.store_url));
   return service::FitSynthProfile(*store);
 }
 

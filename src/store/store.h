@@ -149,4 +149,8 @@ class Store {
 // A URL with no scheme is taken as an SQLite path. Unknown schemes are InvalidArgument.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
+// The URL with any password replaced by "***" (the user:password@ part and a
+// password=... parameter), for logs and messages: secrets never reach them.
+std::string RedactStoreUrl(std::string_view url);
+
 }  // namespace sphere
