@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build the dev preset (Debug +
-# AddressSanitizer + UBSan), start a throwaway PostgreSQL for the store contract
-# suite, run every test with CTest, and build the benchmarks (release) so they cannot rot.
+# AddressSanitizer + UBSan) and the release preset (so the benchmarks cannot rot), start a
+# throwaway PostgreSQL for the store contract suite, and run every test with CTest.
+# Extra arguments go to ctest (e.g. scripts/test.sh -R Csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 cmake --preset dev >/dev/null
 cmake --build --preset dev
+cmake --preset release >/dev/null
+cmake --build --preset release
 
 pg_dir="$PWD/build/dev/postgres"
 scripts/postgres.sh start "$pg_dir" >/dev/null
@@ -16,6 +19,3 @@ export SPHERE_TEST_POSTGRES_URL="$(cat "$pg_dir/url")"
 echo "test: PostgreSQL at $SPHERE_TEST_POSTGRES_URL"
 
 ctest --preset dev "$@"
-
-cmake --preset release >/dev/null
-cmake --build --preset release
