@@ -14,7 +14,7 @@ cmake --build --preset release
 
 pg_dir="$PWD/build/dev/postgres"
 scripts/postgres.sh start "$pg_dir" >/dev/null
-trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null || true' EXIT
+trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
 export SPHERE_TEST_POSTGRES_URL="$(cat "$pg_dir/url")"
 echo "test: PostgreSQL at $SPHERE_TEST_POSTGRES_URL"
 
