@@ -28,8 +28,7 @@ UnixSeconds DaysFromCivil(int year, unsigned month, unsigned day) {
   const unsigned yoe = static_cast<unsigned>(year - era * 400);
   const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468) *
-         kSecondsPerDay;
+  return (static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468) * kSecondsPerDay;
 }
 
 Result<UnixSeconds> ParseIsoTime(std::string_view text) {
@@ -78,17 +77,51 @@ Civil CivilFromUnix(UnixSeconds t) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const int y = static_cast<int>(yoe + era * 400) + (m <= 2);
-  return {y, m, d, static_cast<unsigned>(secs / 3600), static_cast<unsigned>(secs / 60 % 60),
+  return {y,
+          m,
+          d,
+          static_cast<unsigned>(secs / 3600),
+          static_cast<unsigned>(secs / 60 % 60),
           static_cast<unsigned>(secs % 60)};
+}
+
+void AppendTwoDigits(std::string& out, unsigned v) {
+  out += static_cast<char>('0' + v / 10);
+  out += static_cast<char>('0' + v % 10);
 }
 }  // namespace
 
-std::string FormatIsoTime(UnixSeconds t) {
+void AppendIsoTime(std::string& out, UnixSeconds t) {
   Civil c = CivilFromUnix(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
-  return buf;
+  if (c.year < 0 || c.year > 9999) {
+    // Years that do not fit four digits are rare; printf spells them out.
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day, c.hour,
+                  c.minute, c.second);
+    out += buf;
+    return;
+  }
+  // Digit by digit rather than snprintf: exporters write millions of times.
+  const unsigned year = static_cast<unsigned>(c.year);
+  AppendTwoDigits(out, year / 100);
+  AppendTwoDigits(out, year % 100);
+  out += '-';
+  AppendTwoDigits(out, c.month);
+  out += '-';
+  AppendTwoDigits(out, c.day);
+  out += 'T';
+  AppendTwoDigits(out, c.hour);
+  out += ':';
+  AppendTwoDigits(out, c.minute);
+  out += ':';
+  AppendTwoDigits(out, c.second);
+  out += 'Z';
+}
+
+std::string FormatIsoTime(UnixSeconds t) {
+  std::string out;
+  AppendIsoTime(out, t);
+  return out;
 }
 
 std::string FormatIsoDate(UnixSeconds t) { return FormatIsoTime(t).substr(0, 10); }

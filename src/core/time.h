@@ -14,6 +14,9 @@ Result<UnixSeconds> ParseIsoTime(std::string_view text);
 
 // Unix seconds -> "2019-05-26T13:04:05Z".
 std::string FormatIsoTime(UnixSeconds t);
+// Appends FormatIsoTime(t) to `out` without a temporary string, for writers that format
+// a time on every row.
+void AppendIsoTime(std::string& out, UnixSeconds t);
 // Unix seconds -> "2019-05-26".
 std::string FormatIsoDate(UnixSeconds t);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace sphere {
 namespace {
 
@@ -25,6 +27,21 @@ TEST(FormatIsoTime, RoundTrips) {
     EXPECT_EQ(*ParseIsoTime(FormatIsoTime(t)), t);
   }
   EXPECT_EQ(FormatIsoDate(1558828800), "2019-05-26");
+}
+
+TEST(FormatIsoTime, PadsToFourDigitYearsAndSpellsOutLongerOnes) {
+  EXPECT_EQ(FormatIsoTime(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIsoTime(1558828800 + 3723), "2019-05-26T01:02:03Z");
+  EXPECT_EQ(FormatIsoTime(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatIsoTime(DaysFromCivil(999, 3, 4)), "0999-03-04T00:00:00Z");
+  EXPECT_EQ(FormatIsoTime(253'402'300'799), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(FormatIsoTime(253'402'300'800), "10000-01-01T00:00:00Z");
+}
+
+TEST(AppendIsoTime, AppendsWhatFormatIsoTimeReturns) {
+  std::string out = "t=";
+  AppendIsoTime(out, 1582934400);
+  EXPECT_EQ(out, "t=2020-02-29T00:00:00Z");
 }
 
 }  // namespace

@@ -87,43 +87,13 @@ void AppendDouble(std::string& out, double v) {
   out.append(buf, end);
 }
 
-void AppendTwoDigits(std::string& out, unsigned v) {
-  out += static_cast<char>('0' + v / 10);
-  out += static_cast<char>('0' + v % 10);
-}
-
-// "2019-05-26T10:00:00Z" as FormatIsoTime writes it, without its snprintf: times are a
-// large share of every row.
+// Times from 1970 to 9999 as FormatIsoTime writes them; others as unix seconds.
 void AppendTime(std::string& out, UnixSeconds t) {
   if (t < 0 || t > kLastIsoSecond) {
     AppendInt(out, t);
     return;
   }
-  int64_t days = t / kSecondsPerDay;
-  int64_t secs = t % kSecondsPerDay;
-  // Howard Hinnant's civil_from_days, as in core/time.cc (t >= 0 here).
-  days += 719468;
-  const int64_t era = days / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const unsigned y = static_cast<unsigned>(yoe + era * 400) + (m <= 2);
-  AppendTwoDigits(out, y / 100);
-  AppendTwoDigits(out, y % 100);
-  out += '-';
-  AppendTwoDigits(out, m);
-  out += '-';
-  AppendTwoDigits(out, d);
-  out += 'T';
-  AppendTwoDigits(out, static_cast<unsigned>(secs / 3600));
-  out += ':';
-  AppendTwoDigits(out, static_cast<unsigned>(secs / 60 % 60));
-  out += ':';
-  AppendTwoDigits(out, static_cast<unsigned>(secs % 60));
-  out += 'Z';
+  AppendIsoTime(out, t);
 }
 
 // RFC 4180 quoting, plus quotes around leading or trailing blanks, which the CSV reader

@@ -170,20 +170,11 @@ std::optional<std::string> CreatedDate(std::string_view year_cell, std::string_v
 
 Status ImportGlobalYoutube(const std::filesystem::path& path, RecordSink& sink,
                            ImportReport& report) {
-  SPHERE_ASSIGN_OR_RETURN(auto reader,
-                          CsvReader::Open(path, CsvOptions{.encoding = Encoding::kWindows1252}));
-  CsvRecord record;
-  SPHERE_ASSIGN_OR_RETURN(bool any, reader->Next(record));
-  if (!any) return InvalidArgument(path.string() + ":1: empty file (no header)");
-  CsvHeader header(record.fields);
-  size_t col[kColCount];
-  for (int c = 0; c < kColCount; ++c) {
-    std::optional<size_t> i = header.Find(kColumnNames[c]);
-    if (!i) {
-      return InvalidArgument(path.string() + ":1: missing column " + std::string(kColumnNames[c]));
-    }
-    col[c] = *i;
-  }
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv,
+                          SourceCsv::Open(path, CsvOptions{.encoding = Encoding::kWindows1252}));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: empty file (no header)");
+  const std::vector<size_t> col = csv.columns().RequireAll(kColumnNames);
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
   const UnixSeconds taken_at = DaysFromCivil(2023, 7, 1);
 
   struct First {
@@ -191,14 +182,10 @@ Status ImportGlobalYoutube(const std::filesystem::path& path, RecordSink& sink,
     std::vector<std::string> fields;
   };
   std::unordered_map<std::string, First> seen;
+  CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, reader->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (record.size() != header.size()) {
-      report.Reject(record.line, "row has " + std::to_string(record.size()) +
-                                     " fields; the header has " + std::to_string(header.size()));
-      continue;
-    }
     auto cell = [&](Col c) -> std::string_view { return record[col[c]]; };
     std::string repairs;
 
@@ -271,14 +258,8 @@ Status ImportGlobalYoutube(const std::filesystem::path& path, RecordSink& sink,
     creator.stats_as_of = taken_at;
     creator.source = std::string(kSource);
 
-    Snapshot snapshot;
-    snapshot.platform = Platform::kYouTube;
-    snapshot.creator_handle = handle;
-    snapshot.taken_at = taken_at;
-    snapshot.source = std::string(kSource);
-    snapshot.followers = counts[kSubscribers].value;
+    Snapshot snapshot = ProfileSnapshot(creator);
     snapshot.total_views = counts[kVideoViews].value;
-    snapshot.posts_count = counts[kUploads].value;
     snapshot.followers_gain = counts[kSubscribers30Days].value;
     snapshot.views_gain = counts[kViews30Days].value;
     snapshot.period_days = kGainDays;
@@ -309,10 +290,8 @@ Status ImportGlobalYoutube(const std::filesystem::path& path, RecordSink& sink,
     if (created) extra["created"] = *created;
     snapshot.extra_json = ToJsonText(extra);
 
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-    report.CountCreator();
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(snapshot)));
-    report.CountSnapshot();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(snapshot), sink, report));
     report.Loaded();
     if (!repairs.empty()) report.Repair(record.line, repairs);
   }
@@ -320,8 +299,7 @@ Status ImportGlobalYoutube(const std::filesystem::path& path, RecordSink& sink,
 }
 
 bool MatchesGlobalYoutube(const std::filesystem::path& path, std::string_view first_line) {
-  std::string name = path.filename().string();
-  if (!name.ends_with(".csv") && !name.ends_with(".csv.gz")) return false;
+  if (!HasExtension(path, ".csv")) return false;
   // The 30-day gain and earnings columns are this data set's own.
   std::vector<std::string> names = SplitHeaderLine(first_line);
   for (std::string_view required : {"youtuber", "subscribers", "video_views_for_the_last_30_days",

@@ -4,24 +4,15 @@
 #include <string>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
 namespace {
 
-struct ImportRun {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-ImportRun Import(const std::filesystem::path& path) {
-  ImportRun run;
-  run.report = ImportReport(path.string(), "global_youtube_2023");
-  run.status = GlobalYoutubeFormat().run(path, run.sink, run.report);
-  return run;
+ImportRun<> Import(const std::filesystem::path& path) {
+  return RunFormat(GlobalYoutubeFormat(), path);
 }
 
 constexpr std::string_view kHeader =

@@ -14,7 +14,6 @@
 #include "ingest/csv_reader.h"
 #include "ingest/formats.h"
 #include "ingest/numbers.h"
-#include "ingest/sources/row_fields.h"
 #include "ingest/sources/source_util.h"
 
 namespace sphere::ingest {
@@ -79,25 +78,18 @@ std::string PostId(std::string_view handle, std::string_view caption, std::strin
 Status RunInstagramReach(const std::filesystem::path& path, RecordSink& sink,
                          ImportReport& report) {
   if (sodium_init() < 0) return Internal("libsodium failed to initialise");
-  SPHERE_ASSIGN_OR_RETURN(auto csv, CsvReader::Open(path));
-  CsvRecord header;
-  SPHERE_ASSIGN_OR_RETURN(bool has_header, csv->Next(header));
-  if (!has_header) return InvalidArgument(path.string() + ":1: missing header (empty file)");
-  Columns columns(header.fields);
-  const ReachColumns c(columns);
-  SPHERE_RETURN_IF_ERROR(columns.Check(path, header.line));
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: missing header (empty file)");
+  const ReachColumns c(csv.columns());
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
 
   std::unordered_set<std::string> creators_emitted;
   std::unordered_map<std::string, int64_t> post_lines;  // external_id -> line
   CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, csv->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (std::string problem = FieldCountProblem(record, columns); !problem.empty()) {
-      report.Reject(record.line, problem);
-      continue;
-    }
-    RowFields row(record, columns);
+    RowFields row(record, csv.columns());
     std::string handle = NormalizeHandle(row.Text(c.username));
     if (std::string problem = InstagramHandleProblem(handle); !problem.empty()) {
       row.Fail(c.username, problem);
@@ -135,8 +127,7 @@ Status RunInstagramReach(const std::filesystem::path& path, RecordSink& sink,
       creator.followers = followers;
       creator.stats_as_of = kScrapedAround;
       creator.source = kFormat;
-      SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-      report.CountCreator();
+      SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
     }
     Post post;
     post.platform = Platform::kInstagram;
@@ -151,8 +142,7 @@ Status RunInstagramReach(const std::filesystem::path& path, RecordSink& sink,
     if (followers) extra["followers"] = *followers;
     if (s_no) extra["s_no"] = *s_no;
     post.extra_json = ToJsonText(extra);
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(post)));
-    report.CountPost();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(post), sink, report));
     report.Loaded();
   }
   return Status::Ok();
@@ -164,11 +154,8 @@ Format InstagramReachFormat() {
   return {
       .name = kFormat,
       .description = "Kaggle Instagram Reach, 100 posts (instagram/instagram_reach.csv)",
-      .matches =
-          [](const std::filesystem::path&, std::string_view first_line) {
-            return HeaderLineIs(first_line, {"S.No", "USERNAME", "Caption", "Followers", "Hashtags",
-                                             "Time since posted", "Likes"});
-          },
+      .matches = MatchesHeader(
+          {"S.No", "USERNAME", "Caption", "Followers", "Hashtags", "Time since posted", "Likes"}),
       .run = RunInstagramReach,
   };
 }

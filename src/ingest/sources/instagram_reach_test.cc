@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
@@ -16,24 +16,8 @@ namespace {
 
 const std::string kHeader = "S.No,USERNAME,Caption,Followers,Hashtags,Time since posted,Likes\r\n";
 
-struct Run {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-std::unique_ptr<Run> Import(const std::filesystem::path& path) {
-  auto run = std::make_unique<Run>();
-  run->report = ImportReport(path.string(), "instagram_reach");
-  run->status = InstagramReachFormat().run(path, run->sink, run->report);
-  return run;
-}
-
-using IssueList = std::vector<std::pair<int64_t, std::string>>;
-IssueList Issues(const std::vector<RowIssue>& issues) {
-  IssueList out;
-  for (const RowIssue& i : issues) out.emplace_back(i.line, i.reason);
-  return out;
+ImportRun<> Import(const std::filesystem::path& path) {
+  return RunFormat(InstagramReachFormat(), path);
 }
 
 TEST(InstagramReach, LoadsCreatorsOnceAndEveryPost) {
@@ -44,21 +28,21 @@ TEST(InstagramReach, LoadsCreatorsOnceAndEveryPost) {
           "1,MikeQ,\"Who are #DataScientist?\nRead more\",1600,#DataScientist #AI,11 hours,139\r\n"
           "2,other,,880,#deck #mac,1 hour,23\r\n"
           "1,mikeq,Later post,4496,,30 minutes,11\r\n"));
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 3);
-  EXPECT_EQ(run->report.rows_rejected(), 0);
-  EXPECT_EQ(run->report.creators(), 2);
-  EXPECT_EQ(run->report.posts(), 3);
-  ASSERT_EQ(run->sink.creators.size(), 2u);
-  ASSERT_EQ(run->sink.posts.size(), 3u);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 3);
+  EXPECT_EQ(run.report.rows_rejected(), 0);
+  EXPECT_EQ(run.report.creators(), 2);
+  EXPECT_EQ(run.report.posts(), 3);
+  ASSERT_EQ(run.sink.creators.size(), 2u);
+  ASSERT_EQ(run.sink.posts.size(), 3u);
 
-  const Creator& c = run->sink.creators[0];
+  const Creator& c = run.sink.creators[0];
   EXPECT_EQ(c.handle, "mikeq");
   EXPECT_EQ(c.followers, 1600);  // the first row's count
   EXPECT_EQ(FormatIsoDate(c.stats_as_of), "2018-06-15");
   EXPECT_EQ(c.source, "instagram_reach");
 
-  const Post& p = run->sink.posts[0];
+  const Post& p = run.sink.posts[0];
   EXPECT_EQ(p.creator_handle, "mikeq");
   EXPECT_TRUE(p.external_id.starts_with("reach-")) << p.external_id;
   EXPECT_EQ(p.external_id.size(), 6u + 16u);
@@ -71,12 +55,12 @@ TEST(InstagramReach, LoadsCreatorsOnceAndEveryPost) {
   EXPECT_EQ(nlohmann::json::parse(p.extra_json), nlohmann::json::parse(R"({
       "hashtags": "#DataScientist #AI", "time_since_posted_s": 39600, "followers": 1600,
       "s_no": 1})"));
-  EXPECT_EQ(nlohmann::json::parse(run->sink.posts[1].extra_json)["time_since_posted_s"], 3600);
-  nlohmann::json later = nlohmann::json::parse(run->sink.posts[2].extra_json);
+  EXPECT_EQ(nlohmann::json::parse(run.sink.posts[1].extra_json)["time_since_posted_s"], 3600);
+  nlohmann::json later = nlohmann::json::parse(run.sink.posts[2].extra_json);
   EXPECT_EQ(later["time_since_posted_s"], 1800);
   EXPECT_EQ(later["followers"], 4496);  // each post keeps the count read with it
   // S.No repeats in the real file, so it cannot be the id.
-  EXPECT_NE(run->sink.posts[0].external_id, run->sink.posts[2].external_id);
+  EXPECT_NE(run.sink.posts[0].external_id, run.sink.posts[2].external_id);
 }
 
 TEST(InstagramReach, PostIdsDependOnThePostNotOnItsRow) {
@@ -85,11 +69,11 @@ TEST(InstagramReach, PostIdsDependOnThePostNotOnItsRow) {
   const std::string b = "8,bob,Hi,10,#y,3 hours,6\r\n";
   auto first = Import(dir.Write("one.csv", kHeader + a + b));
   auto second = Import(dir.Write("two.csv", kHeader + "\r\n" + b + "99" + a.substr(1)));
-  ASSERT_EQ(first->sink.posts.size(), 2u);
-  ASSERT_EQ(second->sink.posts.size(), 2u);
-  EXPECT_EQ(first->sink.posts[0].external_id, second->sink.posts[1].external_id);
-  EXPECT_EQ(first->sink.posts[1].external_id, second->sink.posts[0].external_id);
-  EXPECT_NE(first->sink.posts[0].external_id, first->sink.posts[1].external_id);
+  ASSERT_EQ(first.sink.posts.size(), 2u);
+  ASSERT_EQ(second.sink.posts.size(), 2u);
+  EXPECT_EQ(first.sink.posts[0].external_id, second.sink.posts[1].external_id);
+  EXPECT_EQ(first.sink.posts[1].external_id, second.sink.posts[0].external_id);
+  EXPECT_NE(first.sink.posts[0].external_id, first.sink.posts[1].external_id);
 }
 
 TEST(InstagramReach, RejectsBrokenRowsWithLineAndField) {
@@ -106,9 +90,9 @@ TEST(InstagramReach, RejectsBrokenRowsWithLineAndField) {
                                        "9,bob,Hi,10,#y\r\n"                                // 10
                                        "10,carl,Hey,10,#z,,1\r\n"                          // 11
                                        "11,dan,Yo,10,#z,99999999999999999 weeks,1\r\n"));  // 12
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 2);
-  EXPECT_EQ(Issues(run->report.rejected()),
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 2);
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{
                 {3, "the same post (USERNAME, Caption and Hashtags) is at line 2"},
                 {4, "Time since posted: 'soon' is not a duration like '2 hours'"},
@@ -123,31 +107,30 @@ TEST(InstagramReach, RejectsBrokenRowsWithLineAndField) {
                  "hours'"},
             }));
   // An unknown age is left out rather than guessed.
-  ASSERT_EQ(run->sink.posts.size(), 2u);
-  EXPECT_FALSE(
-      nlohmann::json::parse(run->sink.posts[1].extra_json).contains("time_since_posted_s"));
+  ASSERT_EQ(run.sink.posts.size(), 2u);
+  EXPECT_FALSE(nlohmann::json::parse(run.sink.posts[1].extra_json).contains("time_since_posted_s"));
 }
 
 TEST(InstagramReach, MissingColumnFailsTheWholeFile) {
   testing::TempDir dir;
   auto path = dir.Write("reach.csv", "S.No,USERNAME,Caption,Followers,Hashtags,Likes\r\n");
   auto run = Import(path);
-  EXPECT_EQ(run->status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(run->status.message(), path.string() + ":1: missing column Time since posted");
+  EXPECT_EQ(run.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(run.status.message(), path.string() + ":1: missing column Time since posted");
 }
 
 TEST(InstagramReachBundledData, LoadsAllHundredPosts) {
   auto path = testing::DataFile("instagram/instagram_reach.csv");
   auto run = Import(path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 100);
-  EXPECT_EQ(run->report.rows_rejected(), 0);
-  EXPECT_EQ(run->report.posts(), 100);
-  EXPECT_EQ(run->report.creators(), 95);  // mikequindazzi posts 4 times, two others twice
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 100);
+  EXPECT_EQ(run.report.rows_rejected(), 0);
+  EXPECT_EQ(run.report.posts(), 100);
+  EXPECT_EQ(run.report.creators(), 95);  // mikequindazzi posts 4 times, two others twice
   std::set<std::string> ids;
-  for (const Post& p : run->sink.posts) EXPECT_TRUE(ids.insert(p.external_id).second);
+  for (const Post& p : run.sink.posts) EXPECT_TRUE(ids.insert(p.external_id).second);
 
-  const Post& first = run->sink.posts[0];
+  const Post& first = run.sink.posts[0];
   EXPECT_EQ(first.creator_handle, "mikequindazzi");
   EXPECT_EQ(first.likes, 139);
   EXPECT_TRUE(first.caption.starts_with("Who are #DataScientist and what do they do?"));
@@ -155,7 +138,7 @@ TEST(InstagramReachBundledData, LoadsAllHundredPosts) {
   EXPECT_EQ(extra["time_since_posted_s"], 11 * 3600);
   EXPECT_EQ(extra["followers"], 1600);
   EXPECT_EQ(extra["hashtags"], "#MachineLearning #AI #DataAnalytics #DataScienc #DataLake");
-  EXPECT_EQ(run->sink.creators[0].followers, 1600);
+  EXPECT_EQ(run.sink.creators[0].followers, 1600);
 
   auto format = DetectFormat(path);
   ASSERT_TRUE(format.ok()) << format.status().ToString();

@@ -16,7 +16,6 @@
 #include "ingest/csv_reader.h"
 #include "ingest/formats.h"
 #include "ingest/numbers.h"
-#include "ingest/sources/row_fields.h"
 #include "ingest/sources/source_util.h"
 #include "ingest/text_input.h"
 
@@ -50,11 +49,6 @@ constexpr CategoryDamage kCategoryDamage[] = {
 // Row 2's username carries a stray "auty" (SOURCES.md); the account is jaquelinevandoski.
 constexpr std::string_view kDamagedUsername = "jaquelinevandoskiauty";
 constexpr std::string_view kRepairedUsername = "jaquelinevandoski";
-
-std::string StripLineEnd(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  return std::string(line);
-}
 
 // A Kim profile (username + category) with the known damage repaired. Repairs are
 // collected, not reported, because the row may still be rejected for another field.
@@ -251,22 +245,17 @@ PostRow ReadPostRow(const CsvRecord& record, RowFields& row, const PostColumns& 
 }
 
 Status RunKimPosts(const std::filesystem::path& path, RecordSink& sink, ImportReport& report) {
-  SPHERE_ASSIGN_OR_RETURN(auto csv, CsvReader::Open(path));
-  CsvRecord header;
-  SPHERE_ASSIGN_OR_RETURN(bool has_header, csv->Next(header));
-  if (!has_header) return InvalidArgument(path.string() + ":1: missing header (empty file)");
-  Columns columns(header.fields);
-  const PostColumns c(columns);
-  SPHERE_RETURN_IF_ERROR(columns.Check(path, header.line));
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: missing header (empty file)");
+  const PostColumns c(csv.columns());
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
 
   std::unordered_set<std::string> creators_emitted;
   auto emit = [&](PostRow& r) -> Status {
     if (creators_emitted.insert(r.creator.handle).second) {
-      SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(r.creator)));
-      report.CountCreator();
+      SPHERE_RETURN_IF_ERROR(Emit(std::move(r.creator), sink, report));
     }
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(r.post)));
-    report.CountPost();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(r.post), sink, report));
     NoteRepairs(r.repairs, r.line, report);
     report.Loaded();
     return Status::Ok();
@@ -287,13 +276,9 @@ Status RunKimPosts(const std::filesystem::path& path, RecordSink& sink, ImportRe
 
   CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, csv->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (std::string problem = FieldCountProblem(record, columns); !problem.empty()) {
-      report.Reject(record.line, problem);
-      continue;
-    }
-    RowFields row(record, columns);
+    RowFields row(record, csv.columns());
     PostRow r = ReadPostRow(record, row, c);
     if (!row.ok()) {
       report.Reject(record.line, row.error());
@@ -369,7 +354,7 @@ Status RunKimInfluencers(const std::filesystem::path& path, RecordSink& sink,
   while (true) {
     SPHERE_ASSIGN_OR_RETURN(bool more, lines->Next(line));
     if (!more) break;
-    std::string text = StripLineEnd(line);
+    std::string_view text = StripLineEnd(line);
     if (Trim(text).empty()) continue;
     if (lines->line_number() == 2 && IsRuleLine(text)) continue;  // the "=====" under the header
     record.line = lines->line_number();
@@ -398,8 +383,7 @@ Status RunKimInfluencers(const std::filesystem::path& path, RecordSink& sink,
                                      std::to_string(it->second));
       continue;
     }
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-    report.CountCreator();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
     NoteRepairs(profile.repairs, record.line, report);
     report.Loaded();
   }
@@ -425,10 +409,7 @@ Format KimInfluencersFormat() {
       .name = kInfluencersFormat,
       .description = "Kim et al. influencer list with niche labels (instagram/kim_influencers.txt)",
       .matches =
-          [](const std::filesystem::path&, std::string_view first_line) {
-            return HeaderLineIs(
-                first_line, {"Username", "Category", "#Followers", "#Followees", "#Posts"}, '\t');
-          },
+          MatchesHeader({"Username", "Category", "#Followers", "#Followees", "#Posts"}, '\t'),
       .run = RunKimInfluencers,
   };
 }

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "ingest/text_input.h"
 #include "testing/testing.h"
 
@@ -115,25 +116,9 @@ class OrderSink : public CollectingSink {
   std::set<std::string> seen;
 };
 
-struct Run {
-  Status status;
-  ImportReport report;
-  OrderSink sink;
-};
-
-std::unique_ptr<Run> Import(const Format& format, const std::filesystem::path& path) {
-  auto run = std::make_unique<Run>();
-  run->report = ImportReport(path.string(), std::string(format.name));
-  run->status = format.run(path, run->sink, run->report);
-  return run;
+ImportRun<OrderSink> Import(const Format& format, const std::filesystem::path& path) {
+  return RunFormat<OrderSink>(format, path);
 }
-
-std::vector<std::pair<int64_t, std::string>> Issues(const std::vector<RowIssue>& issues) {
-  std::vector<std::pair<int64_t, std::string>> out;
-  for (const RowIssue& i : issues) out.emplace_back(i.line, i.reason);
-  return out;
-}
-using IssueList = std::vector<std::pair<int64_t, std::string>>;
 
 TEST(KimPosts, LoadsAPostAndItsCreator) {
   testing::TempDir dir;
@@ -142,15 +127,15 @@ TEST(KimPosts, LoadsAPostAndItsCreator) {
                                                               {"n_sponsor_users", "1"},
                                                               {"sponsor_users", "Levis"}}));
   auto run = Import(KimPostsFormat(), path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 1);
-  EXPECT_EQ(run->report.rows_rejected(), 0);
-  EXPECT_EQ(run->report.creators(), 1);
-  EXPECT_EQ(run->report.posts(), 1);
-  ASSERT_EQ(run->sink.creators.size(), 1u);
-  ASSERT_EQ(run->sink.posts.size(), 1u);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 1);
+  EXPECT_EQ(run.report.rows_rejected(), 0);
+  EXPECT_EQ(run.report.creators(), 1);
+  EXPECT_EQ(run.report.posts(), 1);
+  ASSERT_EQ(run.sink.creators.size(), 1u);
+  ASSERT_EQ(run.sink.posts.size(), 1u);
 
-  const Creator& c = run->sink.creators[0];
+  const Creator& c = run.sink.creators[0];
   EXPECT_EQ(c.platform, Platform::kInstagram);
   EXPECT_EQ(c.handle, "anna");
   EXPECT_EQ(c.niche, "interior");
@@ -161,7 +146,7 @@ TEST(KimPosts, LoadsAPostAndItsCreator) {
   EXPECT_EQ(FormatIsoTime(c.stats_as_of), kCrawl);
   EXPECT_EQ(c.source, "kim_posts");
 
-  const Post& p = run->sink.posts[0];
+  const Post& p = run.sink.posts[0];
   EXPECT_EQ(p.creator_handle, "anna");
   EXPECT_EQ(p.external_id, "BjKrc4GF9-u");
   EXPECT_EQ(p.posted_at, 1527179228);
@@ -190,9 +175,9 @@ TEST(KimPosts, ExtraJsonIsEscapedAndKeepsVideoViews) {
                                                               {"is_video", "True"},
                                                               {"video_view_count", "5120"}}));
   auto run = Import(KimPostsFormat(), path);
-  ASSERT_TRUE(run->status.ok());
-  ASSERT_EQ(run->sink.posts.size(), 1u);
-  const Post& p = run->sink.posts[0];
+  ASSERT_TRUE(run.status.ok());
+  ASSERT_EQ(run.sink.posts.size(), 1u);
+  const Post& p = run.sink.posts[0];
   EXPECT_EQ(p.media_type, MediaType::kVideo);
   EXPECT_EQ(p.views, 5120);
   nlohmann::json extra = nlohmann::json::parse(p.extra_json);
@@ -217,9 +202,9 @@ TEST(KimPosts, MediaTypeFollowsTypenameAndIsVideo) {
     auto run = Import(KimPostsFormat(),
                       dir.Write("p.csv", PostHeader() + PostLine({{"typename", m.typename_},
                                                                   {"is_video", m.is_video}})));
-    ASSERT_TRUE(run->status.ok());
-    ASSERT_EQ(run->sink.posts.size(), 1u) << m.typename_;
-    EXPECT_EQ(run->sink.posts[0].media_type, m.expected) << m.typename_ << " " << m.is_video;
+    ASSERT_TRUE(run.status.ok());
+    ASSERT_EQ(run.sink.posts.size(), 1u) << m.typename_;
+    EXPECT_EQ(run.sink.posts[0].media_type, m.expected) << m.typename_ << " " << m.is_video;
   }
 }
 
@@ -230,11 +215,11 @@ TEST(KimPosts, SponsoredByPaidPartnershipOrAdFlag) {
              dir.Write("p.csv", PostHeader() + PostLine({{"shortcode", "A1"}}) +
                                     PostLine({{"shortcode", "A2"}, {"is_ad", "True"}}) +
                                     PostLine({{"shortcode", "A3"}, {"n_sponsor_users", "2"}})));
-  ASSERT_TRUE(run->status.ok());
-  ASSERT_EQ(run->sink.posts.size(), 3u);
-  EXPECT_FALSE(run->sink.posts[0].sponsored);
-  EXPECT_TRUE(run->sink.posts[1].sponsored);
-  EXPECT_TRUE(run->sink.posts[2].sponsored);
+  ASSERT_TRUE(run.status.ok());
+  ASSERT_EQ(run.sink.posts.size(), 3u);
+  EXPECT_FALSE(run.sink.posts[0].sponsored);
+  EXPECT_TRUE(run.sink.posts[1].sponsored);
+  EXPECT_TRUE(run.sink.posts[2].sponsored);
 }
 
 TEST(KimPosts, EmitsEachCreatorOnceBeforeItsFirstPost) {
@@ -246,12 +231,12 @@ TEST(KimPosts, EmitsEachCreatorOnceBeforeItsFirstPost) {
           PostHeader() + PostLine({{"shortcode", "A1"}}) +
               PostLine({{"shortcode", "A2"}, {"inf_followers", "99"}}) +
               PostLine({{"shortcode", "B1"}, {"influencer", "bob"}, {"owner_username", "bob"}})));
-  ASSERT_TRUE(run->status.ok());
-  EXPECT_EQ(run->sink.order, (std::vector<std::string>{"creator:anna", "post:A1", "post:A2",
-                                                       "creator:bob", "post:B1"}));
-  EXPECT_EQ(run->sink.creators[0].followers, 18583);  // the first row's profile
-  EXPECT_EQ(run->report.creators(), 2);
-  EXPECT_EQ(run->report.posts(), 3);
+  ASSERT_TRUE(run.status.ok());
+  EXPECT_EQ(run.sink.order, (std::vector<std::string>{"creator:anna", "post:A1", "post:A2",
+                                                      "creator:bob", "post:B1"}));
+  EXPECT_EQ(run.sink.creators[0].followers, 18583);  // the first row's profile
+  EXPECT_EQ(run.report.creators(), 2);
+  EXPECT_EQ(run.report.posts(), 3);
 }
 
 TEST(KimPosts, RejectsBrokenRowsWithLineAndField) {
@@ -277,10 +262,10 @@ TEST(KimPosts, RejectsBrokenRowsWithLineAndField) {
                     PostLine({{"shortcode", "OK2"}, {"caption", "a\n\nb"}}) +  // 16-18
                     PostLine({{"shortcode", "M1"}, {"likes", ""}}));           // 19
   auto run = Import(KimPostsFormat(), path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 2);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 2);
   EXPECT_EQ(
-      Issues(run->report.rejected()),
+      Issues(run.report.rejected()),
       (IssueList{
           {4, "likes: '12x' is not an integer"},
           {6, "influencer: missing"},
@@ -295,9 +280,9 @@ TEST(KimPosts, RejectsBrokenRowsWithLineAndField) {
           {15, "comments_disabled: 'maybe' is not True or False"},
           {19, "likes: missing"},
       }));
-  ASSERT_EQ(run->sink.posts.size(), 2u);
-  EXPECT_EQ(run->sink.posts[1].external_id, "OK2");
-  EXPECT_EQ(run->sink.posts[1].caption, "a\n\nb");
+  ASSERT_EQ(run.sink.posts.size(), 2u);
+  EXPECT_EQ(run.sink.posts[1].external_id, "OK2");
+  EXPECT_EQ(run.sink.posts[1].caption, "a\n\nb");
 }
 
 TEST(KimPosts, OwnersCopyOfADuplicatedPostWinsWhereverItIs) {
@@ -323,9 +308,9 @@ TEST(KimPosts, OwnersCopyOfADuplicatedPostWinsWhereverItIs) {
           // 7: the same post twice under its owner.
           PostLine({{"shortcode", "DUP2"}, {"likes", "1"}}));
   auto run = Import(KimPostsFormat(), path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 3);
-  EXPECT_EQ(Issues(run->report.rejected()),
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 3);
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{
                 {4, "shortcode 'DUP2' repeats line 3, loaded under 'anna'"},
                 {2,
@@ -334,14 +319,14 @@ TEST(KimPosts, OwnersCopyOfADuplicatedPostWinsWhereverItIs) {
                 {7, "shortcode 'DUP2' repeats line 3, loaded under 'anna'"},
             }));
   // Posts filed under someone else wait for the end of the file.
-  EXPECT_EQ(run->sink.order, (std::vector<std::string>{"creator:anna", "post:DUP2", "creator:bob",
-                                                       "post:DUP1", "creator:dora", "post:REN1"}));
-  EXPECT_EQ(run->sink.posts[1].creator_handle, "bob");
-  EXPECT_EQ(run->sink.posts[1].likes, 7);
+  EXPECT_EQ(run.sink.order, (std::vector<std::string>{"creator:anna", "post:DUP2", "creator:bob",
+                                                      "post:DUP1", "creator:dora", "post:REN1"}));
+  EXPECT_EQ(run.sink.posts[1].creator_handle, "bob");
+  EXPECT_EQ(run.sink.posts[1].likes, 7);
   // The verified flag describes the owner, not necessarily the creator it is filed under.
-  EXPECT_EQ(run->sink.creators[2].handle, "dora");
-  EXPECT_EQ(run->sink.creators[2].verified, std::nullopt);
-  nlohmann::json extra = nlohmann::json::parse(run->sink.posts[2].extra_json);
+  EXPECT_EQ(run.sink.creators[2].handle, "dora");
+  EXPECT_EQ(run.sink.creators[2].verified, std::nullopt);
+  nlohmann::json extra = nlohmann::json::parse(run.sink.posts[2].extra_json);
   EXPECT_EQ(extra["owner_username"], "dora2");
   EXPECT_EQ(extra["owner_differs"], true);
 }
@@ -359,14 +344,14 @@ TEST(KimPosts, RepairsKnownCategoryDamageAndNotesIt) {
           // The same spelling under another name is not known damage.
           PostLine({{"shortcode", "X1"}, {"influencer", "xena"}, {"inf_category", "fasion"}}));
   auto run = Import(KimPostsFormat(), path);
-  ASSERT_TRUE(run->status.ok());
-  ASSERT_EQ(run->sink.creators.size(), 1u);
-  EXPECT_EQ(run->sink.creators[0].niche, "fashion");
+  ASSERT_TRUE(run.status.ok());
+  ASSERT_EQ(run.sink.creators.size(), 1u);
+  EXPECT_EQ(run.sink.creators[0].niche, "fashion");
   // Only loaded rows carry repair notes.
   EXPECT_EQ(
-      Issues(run->report.repaired()),
+      Issues(run.report.repaired()),
       (IssueList{{2, "category of 'gio': 'fashion 0.5' repaired to 'fashion' (known damage)"}}));
-  EXPECT_EQ(Issues(run->report.rejected()),
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{{3, "likes: 'bad' is not an integer"},
                        {4, "inf_category: 'fasion' is not a Kim category"}}));
 }
@@ -377,23 +362,23 @@ TEST(KimPosts, MissingColumnFailsTheWholeFile) {
   header.replace(header.find("likes"), 5, "lykes");
   auto path = dir.Write("p.csv", header + PostLine({}));
   auto run = Import(KimPostsFormat(), path);
-  EXPECT_EQ(run->status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(run->status.message(), path.string() + ":1: missing column likes");
-  EXPECT_TRUE(run->sink.posts.empty());
+  EXPECT_EQ(run.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(run.status.message(), path.string() + ":1: missing column likes");
+  EXPECT_TRUE(run.sink.posts.empty());
 
   auto empty = Import(KimPostsFormat(), dir.Write("empty.csv", ""));
-  EXPECT_EQ(empty->status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(empty.status.code(), Code::kInvalidArgument);
   auto missing = Import(KimPostsFormat(), dir.path() / "absent.csv.gz");
-  EXPECT_EQ(missing->status.code(), Code::kUnavailable);
+  EXPECT_EQ(missing.status.code(), Code::kUnavailable);
 }
 
 TEST(KimPosts, UnterminatedQuoteFailsTheFileAtItsLine) {
   testing::TempDir dir;
   auto path = dir.Write("p.csv", PostHeader() + PostLine({}) + "anna,\"never closed\r\n");
   auto run = Import(KimPostsFormat(), path);
-  EXPECT_EQ(run->status.code(), Code::kInvalidArgument);
-  EXPECT_NE(run->status.message().find("p.csv:3: unterminated quoted field"), std::string::npos)
-      << run->status.message();
+  EXPECT_EQ(run.status.code(), Code::kInvalidArgument);
+  EXPECT_NE(run.status.message().find("p.csv:3: unterminated quoted field"), std::string::npos)
+      << run.status.message();
 }
 
 // ---- kim_influencers.txt -----------------------------------------------------------
@@ -412,19 +397,19 @@ TEST(KimInfluencers, LoadsCreatorsAndRepairsTheKnownDamage) {
                                        "gio\tfashion 0.5\t1\t2\t3\n"                        // 7
                                        "sara_agos\tother\t1277\t790\t311");                 // 8
   auto run = Import(KimInfluencersFormat(), path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 5);
-  EXPECT_EQ(run->report.rows_rejected(), 0);
-  EXPECT_EQ(run->report.creators(), 5);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 5);
+  EXPECT_EQ(run.report.rows_rejected(), 0);
+  EXPECT_EQ(run.report.creators(), 5);
   EXPECT_EQ(
-      Issues(run->report.repaired()),
+      Issues(run.report.repaired()),
       (IssueList{
           {3, "category of 'makeupbynvs': 'by' repaired to 'beauty' (known damage)"},
           {4, "username 'jaquelinevandoskiauty' repaired to 'jaquelinevandoski' (known damage)"},
           {6, "category of 'cina': 'fasion' repaired to 'fashion' (known damage)"},
           {7, "category of 'gio': 'fashion 0.5' repaired to 'fashion' (known damage)"},
       }));
-  const auto& c = run->sink.creators;
+  const auto& c = run.sink.creators;
   ASSERT_EQ(c.size(), 5u);
   EXPECT_EQ(c[0].handle, "makeupbynvs");
   EXPECT_EQ(c[0].niche, "beauty");
@@ -457,9 +442,9 @@ TEST(KimInfluencers, RejectsMalformedRowsWithLineAndField) {
                                        "neg\tpet\t-1\t2\t3\n"        // 11
                                        "nolabel\t\t5\t\t\n");        // 12
   auto run = Import(KimInfluencersFormat(), path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 2);
-  EXPECT_EQ(Issues(run->report.rejected()),
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 2);
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{
                 {4, "#Followers: '12x' is not an integer"},
                 {5, "row has 4 fields; the header has 5 (tab-separated)"},
@@ -471,19 +456,19 @@ TEST(KimInfluencers, RejectsMalformedRowsWithLineAndField) {
                 {11, "#Followers: '-1' is negative"},
             }));
   // A row without a label or counts is still a creator.
-  ASSERT_EQ(run->sink.creators.size(), 2u);
-  EXPECT_EQ(run->sink.creators[1].handle, "nolabel");
-  EXPECT_EQ(run->sink.creators[1].niche, std::nullopt);
-  EXPECT_EQ(run->sink.creators[1].followers, 5);
-  EXPECT_EQ(run->sink.creators[1].following, std::nullopt);
+  ASSERT_EQ(run.sink.creators.size(), 2u);
+  EXPECT_EQ(run.sink.creators[1].handle, "nolabel");
+  EXPECT_EQ(run.sink.creators[1].niche, std::nullopt);
+  EXPECT_EQ(run.sink.creators[1].followers, 5);
+  EXPECT_EQ(run.sink.creators[1].following, std::nullopt);
 }
 
 TEST(KimInfluencers, MissingColumnFailsTheWholeFile) {
   testing::TempDir dir;
   auto path = dir.Write("inf.txt", "Username\tCategory\t#Followers\t#Posts\nx\tfood\t1\t2\n");
   auto run = Import(KimInfluencersFormat(), path);
-  EXPECT_EQ(run->status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(run->status.message(), path.string() + ":1: missing column #Followees");
+  EXPECT_EQ(run.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(run.status.message(), path.string() + ":1: missing column #Followees");
 }
 
 TEST(KimFormats, RecogniseOnlyTheirOwnHeaders) {
@@ -504,21 +489,21 @@ TEST(KimPosts, ReimportYieldsIdenticalRecords) {
                              PostLine({{"shortcode", "A1"}}) + PostLine({{"shortcode", "D1"}}));
   auto first = Import(KimPostsFormat(), path);
   auto second = Import(KimPostsFormat(), path);
-  EXPECT_EQ(first->sink.order, second->sink.order);
-  ASSERT_EQ(first->sink.posts.size(), second->sink.posts.size());
-  for (size_t i = 0; i < first->sink.posts.size(); ++i) {
-    EXPECT_EQ(first->sink.posts[i].extra_json, second->sink.posts[i].extra_json);
-    EXPECT_EQ(first->sink.posts[i].likes, second->sink.posts[i].likes);
+  EXPECT_EQ(first.sink.order, second.sink.order);
+  ASSERT_EQ(first.sink.posts.size(), second.sink.posts.size());
+  for (size_t i = 0; i < first.sink.posts.size(); ++i) {
+    EXPECT_EQ(first.sink.posts[i].extra_json, second.sink.posts[i].extra_json);
+    EXPECT_EQ(first.sink.posts[i].likes, second.sink.posts[i].likes);
   }
-  EXPECT_EQ(Issues(first->report.rejected()), Issues(second->report.rejected()));
+  EXPECT_EQ(Issues(first.report.rejected()), Issues(second.report.rejected()));
 }
 
 // ---- the bundled files -------------------------------------------------------------
 
 TEST(KimBundledData, PostsLoadExceptDuplicatedShortcodes) {
   auto run = Import(KimPostsFormat(), testing::DataFile("instagram/kim_posts.csv.gz"));
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  const ImportReport& r = run->report;
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  const ImportReport& r = run.report;
   // 29,975 rows: 101 shortcodes appear twice, once under their owner and once filed under
   // another influencer; the owner's copy loads and the other is rejected.
   EXPECT_EQ(r.rows_loaded(), 29'874);
@@ -535,7 +520,7 @@ TEST(KimBundledData, PostsLoadExceptDuplicatedShortcodes) {
                 {35514, "category of 'gio': 'fashion 0.5' repaired to 'fashion' (known damage)"},
                 {35515, "category of 'gio': 'fashion 0.5' repaired to 'fashion' (known damage)"}}));
 
-  const auto& posts = run->sink.posts;
+  const auto& posts = run.sink.posts;
   ASSERT_EQ(posts.size(), 29'874u);
   EXPECT_EQ(posts[0].creator_handle, "0ldisme");
   EXPECT_EQ(posts[0].external_id, "BjKrc4GF9-u");
@@ -572,7 +557,7 @@ TEST(KimBundledData, PostsLoadExceptDuplicatedShortcodes) {
             "'bohemiancrown', which is loaded instead");
 
   std::map<std::string, const Creator*> creators;
-  for (const Creator& c : run->sink.creators) creators[c.handle] = &c;
+  for (const Creator& c : run.sink.creators) creators[c.handle] = &c;
   ASSERT_TRUE(creators.contains("gio"));
   EXPECT_EQ(creators["gio"]->niche, "fashion");
   EXPECT_EQ(creators["0ldisme"]->followers, 18583);
@@ -581,17 +566,17 @@ TEST(KimBundledData, PostsLoadExceptDuplicatedShortcodes) {
 
 TEST(KimBundledData, InfluencerListLoadsCompletelyWithFourRepairs) {
   auto run = Import(KimInfluencersFormat(), testing::DataFile("instagram/kim_influencers.txt"));
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 33'935);
-  EXPECT_EQ(run->report.rows_rejected(), 0);
-  EXPECT_EQ(run->report.creators(), 33'935);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 33'935);
+  EXPECT_EQ(run.report.rows_rejected(), 0);
+  EXPECT_EQ(run.report.creators(), 33'935);
   std::vector<int64_t> repaired_lines;
-  for (const RowIssue& issue : run->report.repaired()) repaired_lines.push_back(issue.line);
+  for (const RowIssue& issue : run.report.repaired()) repaired_lines.push_back(issue.line);
   EXPECT_EQ(repaired_lines, (std::vector<int64_t>{3, 4, 6266, 6267}));
 
   std::map<std::string, int> niches;
   std::map<std::string, const Creator*> by_handle;
-  for (const Creator& c : run->sink.creators) {
+  for (const Creator& c : run.sink.creators) {
     ++niches[c.niche.value_or("-")];
     by_handle[c.handle] = &c;
   }

@@ -361,9 +361,7 @@ bool HeaderMatches(const Layout& layout, const std::vector<std::string>& header)
 // The first physical line of a header whose later names may be quoted and span lines:
 // every complete name before the first quote must be the layout's.
 bool FirstLineAgrees(const Layout& layout, std::string_view first_line) {
-  while (!first_line.empty() && (first_line.back() == '\n' || first_line.back() == '\r')) {
-    first_line.remove_suffix(1);
-  }
+  first_line = StripLineEnd(first_line);
   size_t quote = first_line.find('"');
   bool complete = quote == std::string_view::npos;
   std::vector<std::string> names = SplitHeaderLine(first_line.substr(0, quote));
@@ -456,20 +454,15 @@ class Smi2022Importer {
     }
   }
 
+  // One record with as many cells as the layout has columns.
   Status Row(const CsvRecord& record) {
-    if (record.size() != layout_.columns.size()) {
-      report_.Reject(record.line, "row has " + std::to_string(record.size()) +
-                                      " fields; the header has " +
-                                      std::to_string(layout_.columns.size()));
-      return Status::Ok();
-    }
     std::string repairs;
     std::optional<std::string> handle = Handle(record, repairs);
     if (!handle) return Status::Ok();
 
     std::optional<std::string> bad;
     std::optional<int64_t> followers =
-        ReadValue<int64_t>(Columns(F::kFollowers), record, ParseFollowerCount, bad);
+        ReadValue<int64_t>(ColumnsOf(F::kFollowers), record, ParseFollowerCount, bad);
     if (!followers) {
       report_.Reject(record.line, Header(F::kFollowers) + ": no usable follower count" +
                                       (bad ? " ('" + *bad + "')" : " (no value)"));
@@ -500,12 +493,7 @@ class Smi2022Importer {
     creator.stats_as_of = taken_at_;
     creator.source = std::string(kSource);
 
-    Snapshot snapshot;
-    snapshot.platform = layout_.platform;
-    snapshot.creator_handle = *handle;
-    snapshot.taken_at = taken_at_;
-    snapshot.source = std::string(kSource);
-    snapshot.followers = followers;
+    Snapshot snapshot = ProfileSnapshot(creator);
     snapshot.avg_views = Amount(record, F::kAvgViews, repairs);
     snapshot.avg_likes = Amount(record, F::kAvgLikes, repairs);
     snapshot.avg_comments = Amount(record, F::kAvgComments, repairs);
@@ -513,7 +501,7 @@ class Smi2022Importer {
     snapshot.authentic_engagement = Amount(record, F::kAuthenticEngagement, repairs);
 
     nlohmann::json extra = nlohmann::json::object();
-    if (!Columns(F::kRank).empty()) {
+    if (!ColumnsOf(F::kRank).empty()) {
       if (Result<int64_t> rank = ParseInteger(Cell(record, F::kRank)); rank.ok()) {
         extra["rank"] = *rank;
       }
@@ -531,10 +519,8 @@ class Smi2022Importer {
     }
     snapshot.extra_json = ToJsonText(extra);
 
-    SPHERE_RETURN_IF_ERROR(sink_.Accept(std::move(creator)));
-    report_.CountCreator();
-    SPHERE_RETURN_IF_ERROR(sink_.Accept(std::move(snapshot)));
-    report_.CountSnapshot();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink_, report_));
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(snapshot), sink_, report_));
     report_.Loaded();
     if (!repairs.empty()) report_.Repair(record.line, repairs);
     return Status::Ok();
@@ -547,16 +533,16 @@ class Smi2022Importer {
     std::string signature;
   };
 
-  const std::vector<size_t>& Columns(Field f) const { return columns_[static_cast<size_t>(f)]; }
+  const std::vector<size_t>& ColumnsOf(Field f) const { return columns_[static_cast<size_t>(f)]; }
 
   // The field's only (or text) column; "" when the layout has none.
   std::string_view Cell(const CsvRecord& record, Field f) const {
-    const std::vector<size_t>& cols = Columns(f);
+    const std::vector<size_t>& cols = ColumnsOf(f);
     return cols.empty() ? std::string_view() : std::string_view(record[cols.front()]);
   }
 
   std::string Header(Field f) const {
-    const std::vector<size_t>& cols = Columns(f);
+    const std::vector<size_t>& cols = ColumnsOf(f);
     return cols.empty() ? std::string() : std::string(layout_.columns[cols.front()].header);
   }
 
@@ -590,7 +576,7 @@ class Smi2022Importer {
 
   std::optional<double> Amount(const CsvRecord& record, Field f, std::string& repairs) {
     std::optional<std::string> bad;
-    std::optional<double> value = ReadValue<double>(Columns(f), record, ParseAmount, bad);
+    std::optional<double> value = ReadValue<double>(ColumnsOf(f), record, ParseAmount, bad);
     if (!value && bad) {
       AppendNote(repairs, Header(f) + ": '" + *bad + "' is not a number; left empty");
     }
@@ -623,21 +609,20 @@ Status ImportSmi2022(const std::filesystem::path& path, RecordSink& sink, Import
                            ": not an smi2022 file name; the month is read from names like "
                            "instagram_2022-06.csv or instagram_2022-03_original.csv");
   }
-  SPHERE_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path));
-  CsvRecord header;
-  SPHERE_ASSIGN_OR_RETURN(bool any, reader->Next(header));
-  if (!any) return InvalidArgument(path.string() + ":1: empty file (no header)");
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: empty file (no header)");
+  const std::vector<std::string>& header = csv.header().fields;
   std::vector<const Layout*> candidates = LayoutsFor(*key);
   const Layout* layout = nullptr;
   for (const Layout* candidate : candidates) {
-    if (HeaderMatches(*candidate, header.fields)) layout = candidate;
+    if (HeaderMatches(*candidate, header)) layout = candidate;
   }
-  if (layout == nullptr) return HeaderMismatch(path, *key, candidates, header.fields);
+  if (layout == nullptr) return HeaderMismatch(path, *key, candidates, header);
 
   Smi2022Importer importer(*layout, sink, report);
   CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, reader->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
     SPHERE_RETURN_IF_ERROR(importer.Row(record));
   }

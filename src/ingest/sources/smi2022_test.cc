@@ -7,36 +7,25 @@
 #include <vector>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
 namespace {
 
-struct ImportRun {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-ImportRun Import(const std::filesystem::path& path) {
-  ImportRun run;
-  run.report = ImportReport(path.string(), "smi2022");
-  run.status = Smi2022Format().run(path, run.sink, run.report);
-  return run;
-}
+ImportRun<> Import(const std::filesystem::path& path) { return RunFormat(Smi2022Format(), path); }
 
 nlohmann::json Extra(const Snapshot& s) { return nlohmann::json::parse(s.extra_json); }
 
-const Snapshot* FindSnapshot(const ImportRun& run, std::string_view handle) {
+const Snapshot* FindSnapshot(const ImportRun<>& run, std::string_view handle) {
   for (const Snapshot& s : run.sink.snapshots) {
     if (s.creator_handle == handle) return &s;
   }
   return nullptr;
 }
 
-const Creator* FindCreator(const ImportRun& run, std::string_view handle) {
+const Creator* FindCreator(const ImportRun<>& run, std::string_view handle) {
   for (const Creator& c : run.sink.creators) {
     if (c.handle == handle) return &c;
   }

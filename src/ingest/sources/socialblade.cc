@@ -90,10 +90,6 @@ Gain ParseGain(std::string_view column, std::string_view cell) {
   return gain;
 }
 
-Status MissingColumn(const std::filesystem::path& path, std::string_view column) {
-  return InvalidArgument(path.string() + ":1: missing column " + std::string(column));
-}
-
 struct WeeklyRow {
   int64_t line = 0;
   std::string raw_name;
@@ -107,31 +103,20 @@ struct WeeklyRow {
 };
 
 Status ImportWeekly(const std::filesystem::path& path, RecordSink& sink, ImportReport& report) {
-  SPHERE_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path));
-  CsvRecord record;
-  SPHERE_ASSIGN_OR_RETURN(bool any, reader->Next(record));
-  if (!any) return InvalidArgument(path.string() + ":1: empty file (no header)");
-  CsvHeader header(record.fields);
-  std::vector<size_t> col;
-  for (std::string_view name : kWeeklyColumns) {
-    std::optional<size_t> i = header.Find(name);
-    if (!i) return MissingColumn(path, name);
-    col.push_back(*i);
-  }
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: empty file (no header)");
+  const std::vector<size_t> col = csv.columns().RequireAll(kWeeklyColumns);
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
   const size_t kStart = col[0], kName = col[1], kSubs = col[2], kViews = col[3], kCat = col[4];
 
   // The whole file is read first so each channel's creator can carry the date of its
   // latest week; 15k rows are small.
   std::vector<WeeklyRow> rows;
   std::unordered_map<std::string, UnixSeconds> latest_week;
+  CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, reader->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (record.size() != header.size()) {
-      report.Reject(record.line, "row has " + std::to_string(record.size()) +
-                                     " fields; the header has " + std::to_string(header.size()));
-      continue;
-    }
     WeeklyRow row;
     row.line = record.line;
     row.raw_name = std::string(Trim(record[kName]));
@@ -202,8 +187,7 @@ Status ImportWeekly(const std::filesystem::path& path, RecordSink& sink, ImportR
       creator.niche = row.niche;
       creator.stats_as_of = latest_week[row.handle];
       creator.source = std::string(kSource);
-      SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-      report.CountCreator();
+      SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
       // The category only reaches the store through the creator, so its repair is noted
       // on the row that supplied it.
       AppendNote(row.repairs, row.niche_repair);
@@ -216,8 +200,7 @@ Status ImportWeekly(const std::filesystem::path& path, RecordSink& sink, ImportR
     snapshot.followers_gain = row.subscribers;
     snapshot.views_gain = row.views;
     snapshot.period_days = kWeekDays;
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(snapshot)));
-    report.CountSnapshot();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(snapshot), sink, report));
     report.Loaded();
     if (!row.repairs.empty()) report.Repair(row.line, row.repairs);
   }
@@ -230,31 +213,14 @@ std::optional<UnixSeconds> ArchiveTime(std::string_view url) {
   constexpr std::string_view kMarker = "web.archive.org/web/";
   size_t at = url.find(kMarker);
   if (at == std::string_view::npos) return std::nullopt;
-  std::string_view digits = url.substr(at + kMarker.size(), 14);
-  if (digits.size() != 14 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string iso = std::string(digits.substr(0, 4)) + "-" + std::string(digits.substr(4, 2)) +
-                    "-" + std::string(digits.substr(6, 2)) + "T" +
-                    std::string(digits.substr(8, 2)) + ":" + std::string(digits.substr(10, 2)) +
-                    ":" + std::string(digits.substr(12, 2)) + "Z";
-  Result<UnixSeconds> t = ParseIsoTime(iso);
-  if (!t.ok()) return std::nullopt;
-  return *t;
+  return ParseDigitTimestamp(url.substr(at + kMarker.size()));
 }
 
 Status ImportChannels(const std::filesystem::path& path, RecordSink& sink, ImportReport& report) {
-  SPHERE_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path));
-  CsvRecord record;
-  SPHERE_ASSIGN_OR_RETURN(bool any, reader->Next(record));
-  if (!any) return InvalidArgument(path.string() + ":1: empty file (no header)");
-  CsvHeader header(record.fields);
-  std::vector<size_t> col;
-  for (std::string_view name : kChannelColumns) {
-    std::optional<size_t> i = header.Find(name);
-    if (!i) return MissingColumn(path, name);
-    col.push_back(*i);
-  }
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: empty file (no header)");
+  const std::vector<size_t> col = csv.columns().RequireAll(kChannelColumns);
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
   const size_t kUrl = col[0], kName = col[1], kCat = col[2];
 
   struct First {
@@ -262,14 +228,10 @@ Status ImportChannels(const std::filesystem::path& path, RecordSink& sink, Impor
     std::optional<std::string> niche;
   };
   std::unordered_map<std::string, First> seen;
+  CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, reader->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (record.size() != header.size()) {
-      report.Reject(record.line, "row has " + std::to_string(record.size()) +
-                                     " fields; the header has " + std::to_string(header.size()));
-      continue;
-    }
     std::string handle = NormalizeHandle(record[kName]);
     if (handle.empty()) {
       report.Reject(record.line, "name: empty");
@@ -301,30 +263,25 @@ Status ImportChannels(const std::filesystem::path& path, RecordSink& sink, Impor
     // already names the channel on Social Blade.
     creator.stats_as_of = ArchiveTime(record[kUrl]).value_or(0);
     creator.source = std::string(kSource);
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-    report.CountCreator();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
     report.Loaded();
     if (!repair.empty()) report.Repair(record.line, repair);
   }
   return Status::Ok();
 }
 
-bool IsCsvName(const std::filesystem::path& path) {
-  std::string name = path.filename().string();
-  return name.ends_with(".csv") || name.ends_with(".csv.gz");
-}
-
 bool MatchesWeekly(const std::filesystem::path& path, std::string_view first_line) {
   // With or without the row-index column R writes first.
   std::vector<std::string_view> with_index = {""};
   with_index.insert(with_index.end(), kWeeklyColumns.begin(), kWeeklyColumns.end());
-  return IsCsvName(path) &&
+  return HasExtension(path, ".csv") &&
          (HeaderLineIs(first_line, with_index) || HeaderLineIs(first_line, kWeeklyColumns));
 }
 
 bool MatchesChannels(const std::filesystem::path& path, std::string_view first_line) {
   // "url,name,category" is generic, so the file name must say where it is from.
-  return IsCsvName(path) && path.filename().string().find("socialblade") != std::string::npos &&
+  return HasExtension(path, ".csv") &&
+         path.filename().string().find("socialblade") != std::string::npos &&
          HeaderLineIs(first_line, kChannelColumns);
 }
 

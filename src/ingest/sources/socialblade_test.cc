@@ -4,25 +4,12 @@
 #include <string>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
 namespace {
-
-struct ImportRun {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-ImportRun Import(const Format& format, const std::filesystem::path& path) {
-  ImportRun run;
-  run.report = ImportReport(path.string(), std::string(format.name));
-  run.status = format.run(path, run.sink, run.report);
-  return run;
-}
 
 constexpr std::string_view kWeeklyHeader =
     ",start_date,name,weekly_subscribers,weekly_views,category\n";
@@ -32,7 +19,7 @@ TEST(SocialBladeWeekly, GainIsDatedAtTheEndOfItsWeek) {
   auto path = dir.Write("weekly.csv", std::string(kWeeklyHeader) +
                                           "1,2019-05-26,codyko,33974,4034616,comedy\n"
                                           "2,2019-06-02,codyko,-1200,-5,comedy\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.report.rows_loaded(), 2);
   EXPECT_EQ(run.report.rows_rejected(), 0);
@@ -62,7 +49,7 @@ TEST(SocialBladeWeekly, NaGainIsAMissingFieldNotAReject) {
   auto path = dir.Write("weekly.csv", std::string(kWeeklyHeader) +
                                           "1,2019-05-26,codyko,NA,4034616,comedy\n"
                                           "2,2019-06-02,codyko,NA,NA,comedy\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.report.rows_loaded(), 1);
   ASSERT_EQ(run.sink.snapshots.size(), 1u);
@@ -83,7 +70,7 @@ TEST(SocialBladeWeekly, FractionalGainsAreRoundedAndScientificOnesReadExactly) {
                                   "2,2019-06-02,mrbeast6000,1e+05,36775601.5,gaming\n"
                                   "3,2019-06-02,jeffreestar,-1e+05,12,fashion&beauty\n"
                                   "4,2019-06-02,xhit,12x,1,fitness\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   ASSERT_EQ(run.sink.snapshots.size(), 3u);
   EXPECT_EQ(run.sink.snapshots[0].followers_gain, -35);
@@ -105,7 +92,7 @@ TEST(SocialBladeWeekly, CommentoryIsReadAsCommentaryAndNotedOnce) {
   auto path = dir.Write("weekly.csv", std::string(kWeeklyHeader) +
                                           "1,2019-05-26,sssniperwolf,1,1,commentory\n"
                                           "2,2019-06-02,sssniperwolf,2,2,commentory\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   ASSERT_EQ(run.sink.creators.size(), 1u);
   EXPECT_EQ(run.sink.creators[0].niche, "commentary");
@@ -122,7 +109,7 @@ TEST(SocialBladeWeekly, JoinSuffixCopiesOfOneChannelAreMerged) {
                                           "2,2019-05-26,pewdiepie.y,56961,21584653,gaming\n"
                                           "3,2019-06-02,pewdiepie.x,123659,55313629,comedy\n"
                                           "4,2019-06-02,pewdiepie.y,123659,55313629,gaming\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.report.rows_loaded(), 3);
   ASSERT_EQ(run.sink.creators.size(), 1u);
@@ -148,7 +135,7 @@ TEST(SocialBladeWeekly, JoinSuffixCopiesOfOneChannelAreMerged) {
 TEST(SocialBladeWeekly, MissingColumnFailsTheFile) {
   testing::TempDir dir;
   auto path = dir.Write("weekly.csv", ",start_date,name,weekly_subscribers,category\n");
-  ImportRun run = Import(SocialBladeWeeklyFormat(), path);
+  ImportRun run = RunFormat(SocialBladeWeeklyFormat(), path);
   ASSERT_FALSE(run.status.ok());
   EXPECT_EQ(run.status.message(), path.string() + ":1: missing column weekly_views");
 }
@@ -174,7 +161,7 @@ TEST(SocialBladeChannels, CreatorsCarryTheirNicheAsOfTheArchivedPage) {
           "UCUyuwKWKge8qjnxpPYJuA8g/monthly,UCUyuwKWKge8qjnxpPYJuA8g,commentory\n"
           "https://web.archive.org/web/20220529082329/https://socialblade.com/youtube/user/"
           "pewdiepie/monthly,pewdiepie,gaming\n");
-  ImportRun run = Import(SocialBladeChannelsFormat(), path);
+  ImportRun run = RunFormat(SocialBladeChannelsFormat(), path);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.report.rows_loaded(), 2);
   ASSERT_EQ(run.sink.creators.size(), 2u);
@@ -206,7 +193,7 @@ TEST(SocialBladeChannels, MatchesOnlyASocialBladeFile) {
 
 TEST(SocialBladeRealData, WeeklyAccountsForEveryRow) {
   ImportRun run =
-      Import(SocialBladeWeeklyFormat(), testing::DataFile("youtube/socialblade_weekly.csv"));
+      RunFormat(SocialBladeWeeklyFormat(), testing::DataFile("youtube/socialblade_weekly.csv"));
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   // 115 names x 128 weeks; pewdiepie.x and .y are one channel: its 124 identical .y
   // weeks are loaded once and the 4 that disagree are rejected.
@@ -248,7 +235,7 @@ TEST(SocialBladeRealData, WeeklyAccountsForEveryRow) {
 
 TEST(SocialBladeRealData, ChannelsAccountForEveryRow) {
   ImportRun run =
-      Import(SocialBladeChannelsFormat(), testing::DataFile("youtube/socialblade_channels.csv"));
+      RunFormat(SocialBladeChannelsFormat(), testing::DataFile("youtube/socialblade_channels.csv"));
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.report.rows_loaded(), 120);
   EXPECT_EQ(run.report.rows_rejected(), 1);      // pewdiepie listed again as gaming
@@ -258,9 +245,9 @@ TEST(SocialBladeRealData, ChannelsAccountForEveryRow) {
 
 TEST(SocialBladeRealData, BothFilesNameChannelsTheSameWay) {
   ImportRun weekly =
-      Import(SocialBladeWeeklyFormat(), testing::DataFile("youtube/socialblade_weekly.csv"));
+      RunFormat(SocialBladeWeeklyFormat(), testing::DataFile("youtube/socialblade_weekly.csv"));
   ImportRun channels =
-      Import(SocialBladeChannelsFormat(), testing::DataFile("youtube/socialblade_channels.csv"));
+      RunFormat(SocialBladeChannelsFormat(), testing::DataFile("youtube/socialblade_channels.csv"));
   std::map<std::string, std::string> listed;
   for (const Creator& c : channels.sink.creators) listed[c.handle] = c.niche.value_or("");
   for (const Creator& c : weekly.sink.creators) {

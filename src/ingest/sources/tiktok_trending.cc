@@ -19,8 +19,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/time.h"
 #include "ingest/formats.h"
+#include "ingest/numbers.h"
 #include "ingest/sources/source_util.h"
 #include "ingest/text_input.h"
 
@@ -116,16 +116,7 @@ std::optional<UnixSeconds> CrawlTime(std::string_view url) {
   for (std::string_view marker : {"?l=", "&l="}) {
     size_t at = url.find(marker);
     if (at == std::string_view::npos) continue;
-    std::string_view d = url.substr(at + marker.size(), 14);
-    if (d.size() != 14 || d.find_first_not_of("0123456789") != std::string_view::npos) {
-      return std::nullopt;
-    }
-    std::string iso = std::string(d.substr(0, 4)) + "-" + std::string(d.substr(4, 2)) + "-" +
-                      std::string(d.substr(6, 2)) + "T" + std::string(d.substr(8, 2)) + ":" +
-                      std::string(d.substr(10, 2)) + ":" + std::string(d.substr(12, 2)) + "Z";
-    Result<UnixSeconds> t = ParseIsoTime(iso);
-    if (t.ok()) return *t;
-    return std::nullopt;
+    return ParseDigitTimestamp(url.substr(at + marker.size()));
   }
   return std::nullopt;
 }
@@ -234,8 +225,7 @@ class TrendingImporter {
       creator.verified = verified;
       creator.stats_as_of = observed.value_or(created.value_or(0));
       creator.source = std::string(kSource);
-      SPHERE_RETURN_IF_ERROR(sink_.Accept(std::move(creator)));
-      report_.CountCreator();
+      SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink_, report_));
     }
 
     Post post;
@@ -261,8 +251,7 @@ class TrendingImporter {
     if (author_id) extra["author_id"] = *author_id;
     if (web_url) extra["web_video_url"] = *web_url;
     post.extra_json = ToJsonText(extra);
-    SPHERE_RETURN_IF_ERROR(sink_.Accept(std::move(post)));
-    report_.CountPost();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(post), sink_, report_));
     report_.Loaded();
     return Status::Ok();
   }
@@ -311,8 +300,7 @@ Status ImportTrending(const std::filesystem::path& path, RecordSink& sink, Impor
 }
 
 bool MatchesTrending(const std::filesystem::path& path, std::string_view first_line) {
-  std::string name = path.filename().string();
-  if (!name.ends_with(".json") && !name.ends_with(".json.gz")) return false;
+  if (!HasExtension(path, ".json")) return false;
   std::string_view head = Trim(first_line.substr(0, 4096));
   if (!head.starts_with('{') && !head.starts_with('[')) return false;
   return head.find("\"authorMeta\"") != std::string_view::npos ||

@@ -6,24 +6,15 @@
 #include <string>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
 namespace {
 
-struct ImportRun {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-ImportRun Import(const std::filesystem::path& path) {
-  ImportRun run;
-  run.report = ImportReport(path.string(), "tiktok_trending");
-  run.status = TikTokTrendingFormat().run(path, run.sink, run.report);
-  return run;
+ImportRun<> Import(const std::filesystem::path& path) {
+  return RunFormat(TikTokTrendingFormat(), path);
 }
 
 // A video as tiktok-scraper writes it, with `override` merged over the defaults.

@@ -9,7 +9,6 @@
 #include "ingest/csv_reader.h"
 #include "ingest/formats.h"
 #include "ingest/numbers.h"
-#include "ingest/sources/row_fields.h"
 #include "ingest/sources/source_util.h"
 
 namespace sphere::ingest {
@@ -41,24 +40,17 @@ struct Top200Columns {
 };
 
 Status RunTop200(const std::filesystem::path& path, RecordSink& sink, ImportReport& report) {
-  SPHERE_ASSIGN_OR_RETURN(auto csv, CsvReader::Open(path));
-  CsvRecord header;
-  SPHERE_ASSIGN_OR_RETURN(bool has_header, csv->Next(header));
-  if (!has_header) return InvalidArgument(path.string() + ":1: missing header (empty file)");
-  Columns columns(header.fields);
-  const Top200Columns c(columns);
-  SPHERE_RETURN_IF_ERROR(columns.Check(path, header.line));
+  SPHERE_ASSIGN_OR_RETURN(SourceCsv csv, SourceCsv::Open(path));
+  if (!csv.has_header()) return InvalidArgument(path.string() + ":1: missing header (empty file)");
+  const Top200Columns c(csv.columns());
+  SPHERE_RETURN_IF_ERROR(csv.CheckColumns());
 
   std::unordered_map<std::string, int64_t> seen;  // handle -> line
   CsvRecord record;
   while (true) {
-    SPHERE_ASSIGN_OR_RETURN(bool more, csv->Next(record));
+    SPHERE_ASSIGN_OR_RETURN(bool more, csv.NextRow(record, report));
     if (!more) break;
-    if (std::string problem = FieldCountProblem(record, columns); !problem.empty()) {
-      report.Reject(record.line, problem);
-      continue;
-    }
-    RowFields row(record, columns);
+    RowFields row(record, csv.columns());
     std::string handle = NormalizeHandle(row.Text(c.channel_info));
     if (std::string problem = InstagramHandleProblem(handle); !problem.empty()) {
       row.Fail(c.channel_info, problem);
@@ -98,16 +90,8 @@ Status RunTop200(const std::filesystem::path& path, RecordSink& sink, ImportRepo
     creator.country = country;
     creator.stats_as_of = kTakenAt;
     creator.source = kFormat;
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(creator)));
-    report.CountCreator();
 
-    Snapshot snapshot;
-    snapshot.platform = Platform::kInstagram;
-    snapshot.creator_handle = handle;
-    snapshot.taken_at = kTakenAt;
-    snapshot.source = kFormat;
-    snapshot.followers = followers;
-    snapshot.posts_count = posts;
+    Snapshot snapshot = ProfileSnapshot(creator);
     if (avg_likes) snapshot.avg_likes = static_cast<double>(*avg_likes);
     snapshot.engagement_rate = engagement;
     nlohmann::json extra = nlohmann::json::object();
@@ -116,8 +100,8 @@ Status RunTop200(const std::filesystem::path& path, RecordSink& sink, ImportRepo
     if (new_post_avg_like) extra["new_post_avg_like"] = *new_post_avg_like;
     if (total_likes) extra["total_likes"] = *total_likes;
     snapshot.extra_json = ToJsonText(extra);
-    SPHERE_RETURN_IF_ERROR(sink.Accept(std::move(snapshot)));
-    report.CountSnapshot();
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(creator), sink, report));
+    SPHERE_RETURN_IF_ERROR(Emit(std::move(snapshot), sink, report));
     report.Loaded();
   }
   return Status::Ok();
@@ -130,12 +114,9 @@ Format Top200InstagramFormat() {
       .name = kFormat,
       .description =
           "Kaggle top 200 Instagram influencers, ~2022 (instagram/top200_insta_influencers.csv)",
-      .matches =
-          [](const std::filesystem::path&, std::string_view first_line) {
-            return HeaderLineIs(first_line, {"rank", "channel_info", "influence_score", "posts",
-                                             "followers", "avg_likes", "60_day_eng_rate",
-                                             "new_post_avg_like", "total_likes", "country"});
-          },
+      .matches = MatchesHeader({"rank", "channel_info", "influence_score", "posts", "followers",
+                                "avg_likes", "60_day_eng_rate", "new_post_avg_like", "total_likes",
+                                "country"}),
       .run = RunTop200,
   };
 }

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/time.h"
-#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "ingest/sources/import_test_util.h"
 #include "testing/testing.h"
 
 namespace sphere::ingest {
@@ -17,24 +17,8 @@ const std::string kHeader =
     "\xEF\xBB\xBFrank,channel_info,influence_score,posts,followers,avg_likes,60_day_eng_rate,"
     "new_post_avg_like,total_likes,country\r\n";
 
-struct Run {
-  Status status;
-  ImportReport report;
-  CollectingSink sink;
-};
-
-std::unique_ptr<Run> Import(const std::filesystem::path& path) {
-  auto run = std::make_unique<Run>();
-  run->report = ImportReport(path.string(), "top200_instagram");
-  run->status = Top200InstagramFormat().run(path, run->sink, run->report);
-  return run;
-}
-
-using IssueList = std::vector<std::pair<int64_t, std::string>>;
-IssueList Issues(const std::vector<RowIssue>& issues) {
-  IssueList out;
-  for (const RowIssue& i : issues) out.emplace_back(i.line, i.reason);
-  return out;
+ImportRun<> Import(const std::filesystem::path& path) {
+  return RunFormat(Top200InstagramFormat(), path);
 }
 
 TEST(Top200, LoadsACreatorAndASnapshotPerRow) {
@@ -42,14 +26,14 @@ TEST(Top200, LoadsACreatorAndASnapshotPerRow) {
   auto run = Import(
       dir.Write("top.csv", kHeader + "1,cristiano,92,3.3k,475.8m,8.7m,1.39%,6.5m,29.0b,Spain\r\n"
                                      "3,LeoMessi,90,0.89k,357.3m,6.8m,1.24%,4.4m,6.0b,\r\n"));
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 2);
-  EXPECT_EQ(run->report.creators(), 2);
-  EXPECT_EQ(run->report.snapshots(), 2);
-  ASSERT_EQ(run->sink.creators.size(), 2u);
-  ASSERT_EQ(run->sink.snapshots.size(), 2u);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 2);
+  EXPECT_EQ(run.report.creators(), 2);
+  EXPECT_EQ(run.report.snapshots(), 2);
+  ASSERT_EQ(run.sink.creators.size(), 2u);
+  ASSERT_EQ(run.sink.snapshots.size(), 2u);
 
-  const Creator& c = run->sink.creators[0];
+  const Creator& c = run.sink.creators[0];
   EXPECT_EQ(c.platform, Platform::kInstagram);
   EXPECT_EQ(c.handle, "cristiano");
   EXPECT_EQ(c.followers, 475'800'000);
@@ -59,7 +43,7 @@ TEST(Top200, LoadsACreatorAndASnapshotPerRow) {
   EXPECT_EQ(FormatIsoDate(c.stats_as_of), "2022-08-22");
   EXPECT_EQ(c.source, "top200_instagram");
 
-  const Snapshot& s = run->sink.snapshots[0];
+  const Snapshot& s = run.sink.snapshots[0];
   EXPECT_EQ(s.creator_handle, "cristiano");
   EXPECT_EQ(s.taken_at, c.stats_as_of);
   EXPECT_EQ(s.source, "top200_instagram");
@@ -72,9 +56,9 @@ TEST(Top200, LoadsACreatorAndASnapshotPerRow) {
       "rank": 1, "influence_score": 92, "new_post_avg_like": 6500000,
       "total_likes": 29000000000})"));
 
-  EXPECT_EQ(run->sink.creators[1].handle, "leomessi");
-  EXPECT_EQ(run->sink.creators[1].posts_count, 890);
-  EXPECT_EQ(run->sink.creators[1].country, std::nullopt);
+  EXPECT_EQ(run.sink.creators[1].handle, "leomessi");
+  EXPECT_EQ(run.sink.creators[1].posts_count, 890);
+  EXPECT_EQ(run.sink.creators[1].country, std::nullopt);
 }
 
 TEST(Top200, RejectsBrokenRowsAndRepairsMisdecodedText) {
@@ -91,9 +75,9 @@ TEST(Top200, RejectsBrokenRowsAndRepairsMisdecodedText) {
                 "7,e,83,1k,1m,1k,1%,0,1b\r\n"                                                // 9
                 "8,f,83,1k,-1m,1k,1%,0,1b,\r\n"                                              // 10
                 "9,g,83,1k,1m,1k,high,0,1b,Brazil\r\n"));                                    // 11
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 2);
-  EXPECT_EQ(Issues(run->report.rejected()),
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 2);
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{
                 {3,
                  "channel_info: '5-minute crafts girly' is not an Instagram username (only "
@@ -105,24 +89,24 @@ TEST(Top200, RejectsBrokenRowsAndRepairsMisdecodedText) {
                 {10, "followers: '-1m' is negative"},
                 {11, "60_day_eng_rate: 'high' is not a percentage"},
             }));
-  EXPECT_EQ(Issues(run->report.repaired()),
+  EXPECT_EQ(Issues(run.report.repaired()),
             (IssueList{{2,
                         "country: 'C\xC3\x83\xC2\xB4te d'Ivoire' was UTF-8 decoded as Latin-1; "
                         "repaired to 'C\xC3\xB4te d'Ivoire'"}}));
-  ASSERT_EQ(run->sink.creators.size(), 2u);
-  EXPECT_EQ(run->sink.creators[0].country, "C\xC3\xB4te d'Ivoire");
+  ASSERT_EQ(run.sink.creators.size(), 2u);
+  EXPECT_EQ(run.sink.creators[0].country, "C\xC3\xB4te d'Ivoire");
   // "NaN%" is a missing rate, not a broken row.
-  EXPECT_EQ(run->sink.snapshots[1].creator_handle, "b");
-  EXPECT_EQ(run->sink.snapshots[1].engagement_rate, std::nullopt);
-  EXPECT_EQ(nlohmann::json::parse(run->sink.snapshots[1].extra_json)["new_post_avg_like"], 0);
+  EXPECT_EQ(run.sink.snapshots[1].creator_handle, "b");
+  EXPECT_EQ(run.sink.snapshots[1].engagement_rate, std::nullopt);
+  EXPECT_EQ(nlohmann::json::parse(run.sink.snapshots[1].extra_json)["new_post_avg_like"], 0);
 }
 
 TEST(Top200, MissingColumnFailsTheWholeFile) {
   testing::TempDir dir;
   auto path = dir.Write("top.csv", "rank,channel_info,posts,followers\r\n1,a,1k,1m\r\n");
   auto run = Import(path);
-  EXPECT_EQ(run->status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(run->status.message(), path.string() + ":1: missing column influence_score");
+  EXPECT_EQ(run.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(run.status.message(), path.string() + ":1: missing column influence_score");
 }
 
 TEST(Top200, RecognisesItsHeaderOnly) {
@@ -135,22 +119,22 @@ TEST(Top200, RecognisesItsHeaderOnly) {
 TEST(Top200BundledData, LoadsAllButTheDisplayNameRow) {
   auto path = testing::DataFile("instagram/top200_insta_influencers.csv");
   auto run = Import(path);
-  ASSERT_TRUE(run->status.ok()) << run->status.ToString();
-  EXPECT_EQ(run->report.rows_loaded(), 199);
-  EXPECT_EQ(run->report.creators(), 199);
-  EXPECT_EQ(run->report.snapshots(), 199);
-  EXPECT_EQ(Issues(run->report.rejected()),
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_EQ(run.report.rows_loaded(), 199);
+  EXPECT_EQ(run.report.creators(), 199);
+  EXPECT_EQ(run.report.snapshots(), 199);
+  EXPECT_EQ(Issues(run.report.rejected()),
             (IssueList{{119,
                         "channel_info: '5-minute crafts girly' is not an Instagram username "
                         "(only a-z, 0-9, '.', '_')"}}));
-  EXPECT_EQ(Issues(run->report.repaired()),
+  EXPECT_EQ(Issues(run.report.repaired()),
             (IssueList{{134,
                         "country: 'C\xC3\x83\xC2\xB4te d'Ivoire' was UTF-8 decoded as "
                         "Latin-1; repaired to 'C\xC3\xB4te d'Ivoire'"}}));
 
   std::map<std::string, const Creator*> creators;
   int no_country = 0;
-  for (const Creator& c : run->sink.creators) {
+  for (const Creator& c : run.sink.creators) {
     creators[c.handle] = &c;
     no_country += !c.country.has_value();
   }
@@ -162,7 +146,7 @@ TEST(Top200BundledData, LoadsAllButTheDisplayNameRow) {
   EXPECT_EQ(creators["raisa6690"]->followers, 32'800'000);
 
   int no_rate = 0;
-  for (const Snapshot& s : run->sink.snapshots) {
+  for (const Snapshot& s : run.sink.snapshots) {
     no_rate += !s.engagement_rate.has_value();
     if (s.creator_handle == "kyliejenner") {
       EXPECT_EQ(s.posts_count, 6'900);
