@@ -17,9 +17,18 @@ const std::filesystem::path kData = std::filesystem::path(SPHERE_SOURCE_DIR) / "
 // Counts records without keeping them, so the figure is the parser's alone.
 class CountingSink : public RecordSink {
  public:
-  Status Accept(Creator) override { ++records; return Status::Ok(); }
-  Status Accept(Post) override { ++records; return Status::Ok(); }
-  Status Accept(Snapshot) override { ++records; return Status::Ok(); }
+  Status Accept(Creator) override {
+    ++records;
+    return Status::Ok();
+  }
+  Status Accept(Post) override {
+    ++records;
+    return Status::Ok();
+  }
+  Status Accept(Snapshot) override {
+    ++records;
+    return Status::Ok();
+  }
   int64_t records = 0;
 };
 
@@ -37,7 +46,8 @@ void ImportParseOnly(benchmark::State& state, const Format& format, const char* 
     rows += report.rows_loaded() + report.rows_rejected();
     benchmark::DoNotOptimize(sink.records);
   }
-  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+  state.counters["rows/s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 
 void BM_KimPostsParse(benchmark::State& state) {
@@ -67,7 +77,8 @@ void BM_KimPostsCsvRecords(benchmark::State& state) {
       ++records;
     }
   }
-  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
+  state.counters["rows/s"] =
+      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_KimPostsCsvRecords)->Unit(benchmark::kMillisecond);
 

@@ -1,10 +1,9 @@
 // Each subcommand registers itself on the app and, when chosen, sets the action to run.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "core/status.h"
 

@@ -76,11 +76,10 @@ Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
     fmt::print(
         "  {} [{}]: loaded {} rows, rejected {}, repaired {} -> {} creators, {} posts, "
         "{} snapshots; written (new or changed) {}/{}/{}; {:.2f}s\n",
-        file.string(), r.format(), WithThousands(r.rows_loaded()),
-        WithThousands(r.rows_rejected()), WithThousands(static_cast<int64_t>(r.repaired().size())),
-        WithThousands(r.creators()), WithThousands(r.posts()), WithThousands(r.snapshots()),
-        WithThousands(w.creators_written), WithThousands(w.posts_written),
-        WithThousands(w.snapshots_written), result->seconds);
+        file.string(), r.format(), WithThousands(r.rows_loaded()), WithThousands(r.rows_rejected()),
+        WithThousands(static_cast<int64_t>(r.repaired().size())), WithThousands(r.creators()),
+        WithThousands(r.posts()), WithThousands(r.snapshots()), WithThousands(w.creators_written),
+        WithThousands(w.posts_written), WithThousands(w.snapshots_written), result->seconds);
     PrintIssues(r, r.rejected(), "rejected", args.show_rejects);
     PrintIssues(r, r.repaired(), "repaired", args.show_rejects);
     total_loaded += r.rows_loaded();
@@ -89,7 +88,8 @@ Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(
       "done: {} rows loaded, {} rejected, {} files failed; written {} creators, {} posts, "
       "{} snapshots; {:.2f}s ({:.0f} rows/s), peak memory {:.1f} MiB\n",
@@ -125,9 +125,8 @@ void AddImportCommand(CLI::App& app, const GlobalOptions& global, Action& action
                   "Rejected/repaired rows to list per file (-1: all)")
       ->capture_default_str();
   cmd->add_flag("--list-formats", args->list_formats, "List the known formats and exit");
-  cmd->callback([&global, &action, args] {
-    action = [&global, args] { return RunImport(global, *args); };
-  });
+  cmd->callback(
+      [&global, &action, args] { action = [&global, args] { return RunImport(global, *args); }; });
 }
 
 }  // namespace sphere::cli

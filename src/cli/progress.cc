@@ -1,10 +1,9 @@
 #include "cli/progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 namespace sphere::cli {
 
@@ -53,9 +52,8 @@ void Progress::Draw(bool final_draw) {
     double fraction = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
     int filled = static_cast<int>(fraction * kWidth);
     text = fmt::format("{} [{}{}] {:5.1f}% {}/{} {:.0f}/s {:.1f}s", label_,
-                       std::string(filled, '#'), std::string(kWidth - filled, ' '),
-                       fraction * 100, WithThousands(done_), WithThousands(total_), rate,
-                       seconds);
+                       std::string(filled, '#'), std::string(kWidth - filled, ' '), fraction * 100,
+                       WithThousands(done_), WithThousands(total_), rate, seconds);
   } else {
     text = fmt::format("{} {} {:.0f}/s {:.1f}s", label_, WithThousands(done_), rate, seconds);
   }

@@ -54,17 +54,17 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
   fmt::print("{:<10} {:>10} {:>10} {:>10}  {:<24}  {:<24}\n", "platform", "creators", "posts",
              "snapshots", "posted", "snapshots taken");
   for (const auto& [platform, c] : stats.by_platform) {
-    fmt::print("{:<10} {:>10} {:>10} {:>10}  {:<24}  {:<24}\n", platform,
-               WithThousands(c.creators), WithThousands(c.posts), WithThousands(c.snapshots),
-               Range(c.posted), Range(c.snapshots_taken));
+    fmt::print("{:<10} {:>10} {:>10} {:>10}  {:<24}  {:<24}\n", platform, WithThousands(c.creators),
+               WithThousands(c.posts), WithThousands(c.snapshots), Range(c.posted),
+               Range(c.snapshots_taken));
   }
   PrintCounts("creators by niche", stats.creators_by_niche);
   PrintCounts("creators by follower tier (nano <10k, micro <100k, mid <500k, macro <1M, mega)",
               stats.creators_by_tier);
   PrintCounts("snapshots by source", stats.snapshots_by_source);
-  fmt::print("\nusers {}, alert rules {}, alert events {}, models {}\n",
-             WithThousands(stats.users), WithThousands(stats.alert_rules),
-             WithThousands(stats.alert_events), WithThousands(stats.models));
+  fmt::print("\nusers {}, alert rules {}, alert events {}, models {}\n", WithThousands(stats.users),
+             WithThousands(stats.alert_rules), WithThousands(stats.alert_events),
+             WithThousands(stats.models));
   return Status::Ok();
 }
 

@@ -90,8 +90,8 @@ Status RunSynth(const GlobalOptions& global, const SynthArgs& args) {
     SPHERE_RETURN_IF_ERROR(writer->Close());
   }
   progress.Finish();
-  fmt::print("wrote {} creators, {} posts, {} snapshots to {} ({})\n",
-             WithThousands(args.creators), WithThousands(args.creators * args.posts_per_creator),
+  fmt::print("wrote {} creators, {} posts, {} snapshots to {} ({})\n", WithThousands(args.creators),
+             WithThousands(args.creators * args.posts_per_creator),
              WithThousands(args.creators * args.snapshot_months), args.out, args.format);
   return Status::Ok();
 }
@@ -122,9 +122,8 @@ void AddSynthCommand(CLI::App& app, const GlobalOptions& global, Action& action)
   cmd->add_option("--profile", args->profile_in,
                   "Use a saved profile (JSON) instead of fitting the store");
   cmd->add_option("--save-profile", args->profile_out, "Write the fitted profile (JSON) here");
-  cmd->callback([&global, &action, args] {
-    action = [&global, args] { return RunSynth(global, *args); };
-  });
+  cmd->callback(
+      [&global, &action, args] { action = [&global, args] { return RunSynth(global, *args); }; });
 }
 
 }  // namespace sphere::cli

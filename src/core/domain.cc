@@ -31,38 +31,52 @@ Result<Enum> ParseEnum(std::string_view text, const Enum (&values)[N], std::stri
 
 std::string_view ToString(Platform p) {
   switch (p) {
-    case Platform::kInstagram: return "instagram";
-    case Platform::kTikTok: return "tiktok";
-    case Platform::kYouTube: return "youtube";
+    case Platform::kInstagram:
+      return "instagram";
+    case Platform::kTikTok:
+      return "tiktok";
+    case Platform::kYouTube:
+      return "youtube";
   }
   return "?";
 }
 
 std::string_view ToString(MediaType m) {
   switch (m) {
-    case MediaType::kImage: return "image";
-    case MediaType::kVideo: return "video";
-    case MediaType::kCarousel: return "carousel";
+    case MediaType::kImage:
+      return "image";
+    case MediaType::kVideo:
+      return "video";
+    case MediaType::kCarousel:
+      return "carousel";
   }
   return "?";
 }
 
 std::string_view ToString(Role r) {
   switch (r) {
-    case Role::kBrand: return "brand";
-    case Role::kCreator: return "creator";
-    case Role::kAdmin: return "admin";
+    case Role::kBrand:
+      return "brand";
+    case Role::kCreator:
+      return "creator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "?";
 }
 
 std::string_view ToString(FollowerTier t) {
   switch (t) {
-    case FollowerTier::kNano: return "nano";
-    case FollowerTier::kMicro: return "micro";
-    case FollowerTier::kMid: return "mid";
-    case FollowerTier::kMacro: return "macro";
-    case FollowerTier::kMega: return "mega";
+    case FollowerTier::kNano:
+      return "nano";
+    case FollowerTier::kMicro:
+      return "micro";
+    case FollowerTier::kMid:
+      return "mid";
+    case FollowerTier::kMacro:
+      return "macro";
+    case FollowerTier::kMega:
+      return "mega";
   }
   return "?";
 }

@@ -22,9 +22,9 @@ enum class Role { kBrand, kCreator, kAdmin };
 // Industry follower tiers; boundaries are lower bounds (nano < 10k <= micro < 100k ...).
 enum class FollowerTier { kNano, kMicro, kMid, kMacro, kMega };
 
-std::string_view ToString(Platform p);    // "instagram" | "tiktok" | "youtube"
-std::string_view ToString(MediaType m);   // "image" | "video" | "carousel"
-std::string_view ToString(Role r);        // "brand" | "creator" | "admin"
+std::string_view ToString(Platform p);      // "instagram" | "tiktok" | "youtube"
+std::string_view ToString(MediaType m);     // "image" | "video" | "carousel"
+std::string_view ToString(Role r);          // "brand" | "creator" | "admin"
 std::string_view ToString(FollowerTier t);  // "nano" | "micro" | "mid" | "macro" | "mega"
 
 // Parsers accept the ToString spellings case-insensitively; anything else is
@@ -53,10 +53,10 @@ struct CreatorKey {
 struct Creator {
   int64_t id = 0;  // assigned by the store; 0 before it is stored
   Platform platform = Platform::kInstagram;
-  std::string handle;        // normalised (NormalizeHandle)
-  std::string display_name;  // as shown on the platform; "" when unknown
-  std::optional<std::string> niche;    // lower-case category, e.g. "beauty"
-  std::optional<int64_t> followers;    // subscribers on YouTube
+  std::string handle;                // normalised (NormalizeHandle)
+  std::string display_name;          // as shown on the platform; "" when unknown
+  std::optional<std::string> niche;  // lower-case category, e.g. "beauty"
+  std::optional<int64_t> followers;  // subscribers on YouTube
   std::optional<int64_t> following;
   std::optional<int64_t> posts_count;
   std::optional<std::string> country;
@@ -70,7 +70,7 @@ struct Creator {
 };
 
 struct Post {
-  int64_t id = 0;            // assigned by the store
+  int64_t id = 0;  // assigned by the store
   Platform platform = Platform::kInstagram;
   std::string creator_handle;  // normalised; with platform, names the creator
   std::string external_id;     // the platform's id (Instagram shortcode, TikTok id, ...)

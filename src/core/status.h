@@ -65,7 +65,7 @@ inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "a Result needs a value or an error");
   }
@@ -92,9 +92,9 @@ class [[nodiscard]] Result {
 }  // namespace sphere
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define SPHERE_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::sphere::Status sphere_status_ = (expr);   \
+#define SPHERE_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::sphere::Status sphere_status_ = (expr);        \
     if (!sphere_status_.ok()) return sphere_status_; \
   } while (0)
 

@@ -109,7 +109,7 @@ class StoreSink : public ingest::RecordSink {
   const ProgressFn& progress_;
   ImportBatch batch_;  // being filled by the parser
 
-  std::mutex mutex_;  // guards everything below
+  std::mutex mutex_;               // guards everything below
   std::condition_variable work_;   // a batch was queued, or stopping
   std::condition_variable space_;  // a batch was taken, or the writer failed
   std::deque<ImportBatch> queue_;

@@ -6,8 +6,7 @@ Result<synth::SynthProfile> FitSynthProfile(Store& store, const synth::FitOption
   synth::ProfileBuilder builder(options);
   SPHERE_RETURN_IF_ERROR(store.ForEachCreator([&](const Creator& c) { return builder.Add(c); }));
   SPHERE_RETURN_IF_ERROR(store.ForEachPost([&](const Post& p) { return builder.Add(p); }));
-  SPHERE_RETURN_IF_ERROR(
-      store.ForEachSnapshot([&](const Snapshot& s) { return builder.Add(s); }));
+  SPHERE_RETURN_IF_ERROR(store.ForEachSnapshot([&](const Snapshot& s) { return builder.Add(s); }));
   return builder.Build();
 }
 

@@ -71,12 +71,12 @@ struct StoreStats {
     int64_t creators = 0;
     int64_t posts = 0;
     int64_t snapshots = 0;
-    TimeRange posted;     // min/max post.posted_at
+    TimeRange posted;           // min/max post.posted_at
     TimeRange snapshots_taken;  // min/max snapshot.taken_at
   };
-  std::map<std::string, PlatformCounts> by_platform;      // key: ToString(Platform)
-  std::map<std::string, int64_t> creators_by_niche;       // "(none)" for creators without one
-  std::map<std::string, int64_t> creators_by_tier;        // ToString(FollowerTier); "(unknown)"
+  std::map<std::string, PlatformCounts> by_platform;  // key: ToString(Platform)
+  std::map<std::string, int64_t> creators_by_niche;   // "(none)" for creators without one
+  std::map<std::string, int64_t> creators_by_tier;    // ToString(FollowerTier); "(unknown)"
   std::map<std::string, int64_t> snapshots_by_source;
   int64_t users = 0;
   int64_t alert_rules = 0;

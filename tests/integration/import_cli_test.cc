@@ -24,8 +24,8 @@ TEST(SphereCli, EveryCommandHasHelp) {
 TEST(SphereCli, UnknownCommandIsAUsageErrorAndMissingPathAClearError) {
   EXPECT_EQ(RunSphere({"frobnicate"}).exit_code, 2);
   TempDir dir;
-  auto r = RunSphere({"--store", "sqlite:" + (dir.path() / "db").string(), "import",
-                      "/no/such/file.csv"});
+  auto r = RunSphere(
+      {"--store", "sqlite:" + (dir.path() / "db").string(), "import", "/no/such/file.csv"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("sphere: error: NOT_FOUND: /no/such/file.csv"), std::string::npos)
       << r.output;

@@ -30,20 +30,19 @@ void InterruptAndResume(const std::string& store_url) {
   TempDir dir;
   // Fit the synthetic generator to real data, then make a file large enough that the
   // import is still running when it is killed.
-  auto real = RunSphere(
-      {"--store", store_url, "import", (SourceDir() / "data" / "instagram").string()});
+  auto real =
+      RunSphere({"--store", store_url, "import", (SourceDir() / "data" / "instagram").string()});
   ASSERT_EQ(real.exit_code, 0) << real.output;
   const int64_t real_posts = PostCount(store_url);
   ASSERT_GT(real_posts, 0);
   constexpr int64_t kCreators = 2'000, kPostsPerCreator = 40;
   auto synth = RunSphere({"--store", store_url, "synth", "--creators", std::to_string(kCreators),
                           "--posts-per-creator", std::to_string(kPostsPerCreator), "--seed", "7",
-                          "--snapshot-months", "0",
-                          "--out", (dir.path() / "synth").string()});
+                          "--snapshot-months", "0", "--out", (dir.path() / "synth").string()});
   ASSERT_EQ(synth.exit_code, 0) << synth.output;
   const int64_t expected = real_posts + kCreators * kPostsPerCreator;
-  const std::vector<std::string> import = {"--store", store_url, "import", "--batch", "500",
-                                           (dir.path() / "synth").string()};
+  const std::vector<std::string> import = {"--store", store_url, "import",
+                                           "--batch", "500",     (dir.path() / "synth").string()};
   {
     SphereProcess running(import);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);

@@ -48,9 +48,15 @@ std::filesystem::path TempDir::Write(std::string_view name, std::string_view con
   return file;
 }
 
-std::filesystem::path SourceDir() { return FromEnvOr("SPHERE_SOURCE_DIR", SPHERE_CONFIGURED_SOURCE_DIR); }
-std::filesystem::path BinaryDir() { return FromEnvOr("SPHERE_BINARY_DIR", SPHERE_CONFIGURED_BINARY_DIR); }
-std::filesystem::path DataFile(std::string_view relative) { return SourceDir() / "data" / relative; }
+std::filesystem::path SourceDir() {
+  return FromEnvOr("SPHERE_SOURCE_DIR", SPHERE_CONFIGURED_SOURCE_DIR);
+}
+std::filesystem::path BinaryDir() {
+  return FromEnvOr("SPHERE_BINARY_DIR", SPHERE_CONFIGURED_BINARY_DIR);
+}
+std::filesystem::path DataFile(std::string_view relative) {
+  return SourceDir() / "data" / relative;
+}
 
 std::string PostgresUrl() {
   const char* url = std::getenv("SPHERE_TEST_POSTGRES_URL");
@@ -59,10 +65,10 @@ std::string PostgresUrl() {
 
 }  // namespace sphere::testing
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 
 #include <memory>
 #include <sstream>
@@ -136,7 +142,8 @@ ScratchPostgresDatabase::ScratchPostgresDatabase(const std::string& admin_url)
 }
 
 ScratchPostgresDatabase::~ScratchPostgresDatabase() {
-  Status dropped = ExecutePostgresSql(admin_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  Status dropped =
+      ExecutePostgresSql(admin_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   if (!dropped.ok()) ADD_FAILURE() << "could not drop " << name_ << ": " << dropped.ToString();
 }
 
