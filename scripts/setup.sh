@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcsv-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsodium-dev
   time
+  clang-14 libclang-rt-14-dev llvm-14  # scripts/fuzz.sh: libFuzzer, sanitizers, llvm-symbolizer
 )
 
 missing=()

@@ -106,9 +106,10 @@ FollowerTier TierOf(int64_t followers) {
 
 std::string NormalizeHandle(std::string_view raw) {
   auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!raw.empty() && is_space(raw.front())) raw.remove_prefix(1);
+  // Every '@' and blank at the front goes, not just one '@': stores normalise the handles
+  // they are asked for, so a key such as "@ana" (from "@@ana") could never be found.
+  while (!raw.empty() && (is_space(raw.front()) || raw.front() == '@')) raw.remove_prefix(1);
   while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
-  if (!raw.empty() && raw.front() == '@') raw.remove_prefix(1);
   std::string out(raw);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

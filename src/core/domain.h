@@ -36,9 +36,10 @@ Result<Role> ParseRole(std::string_view text);
 FollowerTier TierOf(int64_t followers);
 inline constexpr int64_t kTierLowerBound[] = {0, 10'000, 100'000, 500'000, 1'000'000};
 
-// A handle as the platform shows it, reduced to one key: surrounding space and a
+// A handle as the platform shows it, reduced to one key: surrounding space and any
 // leading '@' removed, ASCII letters lower-cased (Instagram, TikTok and YouTube
-// handles are case-insensitive). Returns "" when nothing is left.
+// handles are case-insensitive). Returns "" when nothing is left. A normalised handle
+// normalises to itself.
 std::string NormalizeHandle(std::string_view raw);
 
 // Unix seconds, UTC.

@@ -12,6 +12,18 @@ TEST(NormalizeHandle, StripsSpaceAndAtAndLowercasesAscii) {
   EXPECT_EQ(NormalizeHandle("Ünïcode"), "Ünïcode");  // non-ASCII bytes are left alone
 }
 
+// Found by fuzz/fuzz_formats: "@@ana" became the key "@ana", which the store, normalising
+// the handle it is asked for, looks up as "ana".
+TEST(NormalizeHandle, ANormalisedHandleNormalisesToItself) {
+  EXPECT_EQ(NormalizeHandle("@@Ana"), "ana");
+  EXPECT_EQ(NormalizeHandle(" @ @ana "), "ana");
+  EXPECT_EQ(NormalizeHandle("@\t@"), "");
+  for (std::string_view raw : {"@@Ana", " @ x", "@ @ Bob ", "a@b", "ana@", "@@"}) {
+    std::string once = NormalizeHandle(raw);
+    EXPECT_EQ(NormalizeHandle(once), once) << "raw: '" << raw << "'";
+  }
+}
+
 TEST(TierOf, BoundariesAreLowerBounds) {
   EXPECT_EQ(TierOf(0), FollowerTier::kNano);
   EXPECT_EQ(TierOf(9'999), FollowerTier::kNano);
