@@ -7,7 +7,7 @@
 namespace sphere::cli {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth)", "sphere"};
+  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train)", "sphere"};
   GlobalOptions global;
   app.add_option("--store", global.store_url,
                  "Store URL: sqlite:PATH (default sqlite:var/sphere.db) or postgresql://...")
@@ -19,6 +19,8 @@ int Run(int argc, char** argv) {
   AddImportCommand(app, global, action);
   AddStatsCommand(app, global, action);
   AddSynthCommand(app, global, action);
+  AddTrainCommand(app, global, action);
+  AddFeaturesCommand(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -18,5 +18,7 @@ using Action = std::function<Status()>;
 void AddImportCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddStatsCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddSynthCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace sphere::cli

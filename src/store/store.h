@@ -7,6 +7,7 @@
 // or kInternal. No method throws.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/domain.h"
+#include "core/niche.h"
 #include "core/status.h"
 
 namespace sphere {
@@ -84,6 +86,37 @@ struct StoreStats {
   int64_t models = 0;
 };
 
+// The niche the product infers for a creator (see docs/niche-classifier.md). One per
+// creator: a newer inference replaces the older one. Re-imports never touch it.
+struct InferredNiche {
+  int64_t creator_id = 0;
+  std::string niche;      // an id of Niches() (core/niche.h)
+  double confidence = 0;  // in [0, 1]
+  // "classifier": from the creator's captions and image descriptions;
+  // "category": the taxonomy mapping of the creator's own source category.
+  std::string method;
+  std::string model_version;  // the niche model that produced it; "" for "category"
+  UnixSeconds inferred_at = 0;
+  bool operator==(const InferredNiche&) const = default;
+};
+
+// The checks every backend applies before writing an InferredNiche; InvalidArgument
+// naming the field.
+inline Status ValidateInferredNiche(const InferredNiche& n) {
+  const std::string who = "inferred niche of creator " + std::to_string(n.creator_id);
+  if (!IsNiche(n.niche)) return InvalidArgument(who + ": niche '" + n.niche + "' is not a niche");
+  if (!std::isfinite(n.confidence) || n.confidence < 0 || n.confidence > 1) {
+    return InvalidArgument(who + ": confidence must be in [0, 1]");
+  }
+  if (n.method != "classifier" && n.method != "category") {
+    return InvalidArgument(who + ": method must be classifier or category, got '" + n.method + "'");
+  }
+  if (n.model_version.find('\0') != std::string::npos) {
+    return InvalidArgument(who + ": model_version must not contain NUL");
+  }
+  return Status::Ok();
+}
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -141,6 +174,13 @@ class Store {
   // The most recently created model of a kind, or nullopt.
   virtual Result<std::optional<ModelRecord>> LatestModel(std::string_view kind) = 0;
   virtual Result<std::vector<ModelRecord>> ListModels(std::string_view kind) = 0;
+
+  // Inferred niches. Writes all of them in ONE transaction, replacing each creator's
+  // previous inference. An invalid record is InvalidArgument (ValidateInferredNiche), a
+  // creator_id naming no creator is NotFound; either way nothing is written.
+  virtual Status WriteInferredNiches(const std::vector<InferredNiche>& niches) = 0;
+  // The creator's inference, or nullopt when there is none (or no such creator).
+  virtual Result<std::optional<InferredNiche>> InferredNicheOf(int64_t creator_id) = 0;
 };
 
 // Opens (creating and migrating as needed) the store a URL names:

@@ -1762,5 +1762,121 @@ TEST_P(StoreContractTest, ListModelsListsOnlyThatKind) {
   EXPECT_EQ(listed, expected);
 }
 
+// ---------------------------------------------------------------------------------------
+// Inferred niches
+
+InferredNiche Inferred(int64_t creator_id, std::string niche, double confidence,
+                       std::string method = "classifier") {
+  InferredNiche n;
+  n.creator_id = creator_id;
+  n.niche = std::move(niche);
+  n.confidence = confidence;
+  n.method = std::move(method);
+  n.model_version = n.method == "classifier" ? "niche-20240501T000000Z" : "";
+  n.inferred_at = kT0;
+  return n;
+}
+
+TEST_P(StoreContractTest, InferredNicheRoundTripsEveryField) {
+  Write(Batch({FullCreator("alice"), FullCreator("bob")}, {}, {}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  const int64_t bob = Stored(Platform::kInstagram, "bob").id;
+  InferredNiche by_model = Inferred(alice, "home", 0.8125);
+  InferredNiche by_category = Inferred(bob, "beauty", 0.5, "category");
+  ASSERT_OK(store_->WriteInferredNiches({by_model, by_category}));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(alice));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, by_model);
+  ASSERT_OK_AND_ASSIGN(read, store_->InferredNicheOf(bob));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, by_category);
+}
+
+TEST_P(StoreContractTest, CreatorWithoutInferenceHasNoInferredNiche) {
+  Write(Batch({FullCreator("alice")}, {}, {}));
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read,
+                       store_->InferredNicheOf(Stored(Platform::kInstagram, "alice").id));
+  EXPECT_FALSE(read.has_value());
+  ASSERT_OK_AND_ASSIGN(read, store_->InferredNicheOf(987'654));
+  EXPECT_FALSE(read.has_value());
+}
+
+TEST_P(StoreContractTest, NewerInferenceReplacesTheOlderOne) {
+  Write(Batch({FullCreator("alice")}, {}, {}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  ASSERT_OK(store_->WriteInferredNiches({Inferred(alice, "food", 0.4)}));
+  InferredNiche newer = Inferred(alice, "travel", 0.9, "category");
+  newer.inferred_at = kT0 + kDay;
+  ASSERT_OK(store_->WriteInferredNiches({newer}));
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(alice));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, newer);
+}
+
+TEST_P(StoreContractTest, InferenceForAnUnknownCreatorIsNotFoundAndWritesNothing) {
+  Write(Batch({FullCreator("alice")}, {}, {}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  const int64_t unknown = alice + 1'000;
+  EXPECT_THAT(
+      store_->WriteInferredNiches({Inferred(alice, "food", 0.4), Inferred(unknown, "pets", 1)}),
+      IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  // One transaction: alice's row, written before the failure, is rolled back too.
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(alice));
+  EXPECT_FALSE(read.has_value());
+}
+
+TEST_P(StoreContractTest, InvalidInferenceIsInvalidArgumentNamingTheField) {
+  Write(Batch({FullCreator("alice")}, {}, {}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  EXPECT_THAT(store_->WriteInferredNiches({Inferred(alice, "interior", 0.4)}),
+              IsError(Code::kInvalidArgument, HasSubstr("niche")));
+  EXPECT_THAT(store_->WriteInferredNiches({Inferred(alice, "home", 1.5)}),
+              IsError(Code::kInvalidArgument, HasSubstr("confidence")));
+  EXPECT_THAT(store_->WriteInferredNiches({Inferred(alice, "home", std::nan(""))}),
+              IsError(Code::kInvalidArgument, HasSubstr("confidence")));
+  EXPECT_THAT(store_->WriteInferredNiches({Inferred(alice, "home", 0.5, "guess")}),
+              IsError(Code::kInvalidArgument, HasSubstr("method")));
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(alice));
+  EXPECT_FALSE(read.has_value());
+}
+
+TEST_P(StoreContractTest, ReimportKeepsInferredNiches) {
+  Creator alice = FullCreator("alice");
+  ImportBatch batch = Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)});
+  Write(batch);
+  const int64_t id = Stored(alice).id;
+  ASSERT_OK(store_->WriteInferredNiches({Inferred(id, "beauty", 0.7)}));
+
+  Write(batch);
+  Creator newer = alice;
+  newer.stats_as_of = kT0 + kDay;
+  newer.niche = "fashion";
+  newer.followers = 10;
+  Write(Batch({newer}, {}, {}));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(id));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, Inferred(id, "beauty", 0.7));
+}
+
+TEST_P(StoreContractTest, UpgradeFromSchemaVersion1AddsInferredNichesAndKeepsData) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}, {FullPost(alice, "p1")}, {}));
+  store_.reset();
+  // What a database written by a build before inferred niches looks like.
+  ASSERT_OK(backend_->ExecuteSql(
+      "DROP TABLE inferred_niche; DELETE FROM schema_migrations WHERE version >= 2"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 2);
+  EXPECT_EQ(Dump(Stored(alice)), Dump(alice));
+  EXPECT_THAT(PostsOf(alice), SizeIs(1));
+  const int64_t id = Stored(alice).id;
+  ASSERT_OK(store_->WriteInferredNiches({Inferred(id, "beauty", 0.7)}));
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(id));
+  EXPECT_TRUE(read.has_value());
+}
+
 }  // namespace
 }  // namespace sphere

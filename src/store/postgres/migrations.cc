@@ -164,6 +164,22 @@ CREATE TABLE import_log (
   CONSTRAINT import_log_path_sha256_key UNIQUE (path, sha256)
 );
 )sql",
+    // 2: the niche inferred per creator (sphere train niche). Its own table, so that the
+    // creator upserts of a re-import never touch it.
+    R"sql(
+CREATE TABLE inferred_niche (
+  creator_id bigint PRIMARY KEY
+    CONSTRAINT inferred_niche_creator_id_fkey REFERENCES creator (id),
+  niche text COLLATE "C" NOT NULL CONSTRAINT "niche must not be empty" CHECK (niche <> ''),
+  confidence double precision NOT NULL
+    CONSTRAINT "confidence must be in [0, 1]" CHECK (confidence >= 0 AND confidence <= 1),
+  method text NOT NULL
+    CONSTRAINT "method must be classifier or category"
+    CHECK (method IN ('classifier', 'category')),
+  model_version text NOT NULL,
+  inferred_at bigint NOT NULL
+);
+)sql",
 };
 
 // Any constant works as long as every InfluencerSphere process uses the same one; this

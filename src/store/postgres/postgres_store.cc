@@ -317,6 +317,17 @@ const PgStatement kListModels{
     "list_models",
     "SELECT " + kModelColumns + " FROM model WHERE kind = $1 ORDER BY created_at, id"};
 
+const PgStatement kWriteInferredNiche{
+    "write_inferred_niche",
+    "INSERT INTO inferred_niche (creator_id, niche, confidence, method, model_version,"
+    " inferred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (creator_id) DO UPDATE SET"
+    " niche = excluded.niche, confidence = excluded.confidence, method = excluded.method,"
+    " model_version = excluded.model_version, inferred_at = excluded.inferred_at"};
+const PgStatement kInferredNicheOf{
+    "inferred_niche_of",
+    "SELECT creator_id, niche, confidence, method, model_version, inferred_at"
+    " FROM inferred_niche WHERE creator_id = $1"};
+
 // ---- reading rows ----
 
 Creator ReadCreator(PgRowReader& row) {
@@ -426,6 +437,17 @@ ModelRecord ReadModel(PgRowReader& row) {
   m.metrics_json = row.Text();
   m.created_at = row.Int64();
   return m;
+}
+
+InferredNiche ReadInferredNiche(PgRowReader& row) {
+  InferredNiche n;
+  n.creator_id = row.Int64();
+  n.niche = row.Text();
+  n.confidence = row.OptionalDouble().value_or(0);
+  n.method = row.Text();
+  n.model_version = row.Text();
+  n.inferred_at = row.Int64();
+  return n;
 }
 
 template <typename T>
@@ -1019,6 +1041,44 @@ class PostgresStore final : public Store {
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListModels, PgParams().Add(kind)));
     return ReadAll(result.get(), &ReadModel);
+  }
+
+  Status WriteInferredNiches(const std::vector<InferredNiche>& niches) override {
+    for (const InferredNiche& n : niches) {
+      SPHERE_RETURN_IF_ERROR(ValidateInferredNiche(n));
+      if (TextProblem(n.model_version)) {
+        return InvalidArgument("inferred niche of creator " + std::to_string(n.creator_id) +
+                               ": model_version: " + *TextProblem(n.model_version));
+      }
+    }
+    if (niches.empty()) return Status::Ok();
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgTransaction transaction, PgTransaction::Begin(conn_));
+    for (const InferredNiche& n : niches) {
+      Result<PgResultPtr> result = conn_.Run(kWriteInferredNiche, PgParams()
+                                                                      .Add(n.creator_id)
+                                                                      .Add(n.niche)
+                                                                      .Add(n.confidence)
+                                                                      .Add(n.method)
+                                                                      .Add(n.model_version)
+                                                                      .Add(n.inferred_at));
+      if (!result.ok() && IsForeignKeyViolation(result.error(), "inferred_niche_creator_id_fkey")) {
+        return NotFound("inferred niche: creator " + std::to_string(n.creator_id) +
+                        " does not exist");
+      }
+      if (!result.ok()) {
+        return result.error().WithContext("inferred niche of creator " +
+                                          std::to_string(n.creator_id));
+      }
+    }
+    return transaction.Commit();
+  }
+
+  Result<std::optional<InferredNiche>> InferredNicheOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kInferredNicheOf, PgParams().Add(creator_id)));
+    return ReadOptional(result.get(), &ReadInferredNiche);
   }
 
  private:

@@ -164,6 +164,21 @@ CREATE TABLE import_log (
   UNIQUE (path, sha256)
 ) STRICT;
 )sql",
+    // 2: the niche inferred per creator (sphere train niche). Its own table, so that the
+    // creator upserts of a re-import never touch it.
+    R"sql(
+CREATE TABLE inferred_niche (
+  creator_id INTEGER PRIMARY KEY REFERENCES creator (id),
+  niche TEXT NOT NULL CONSTRAINT "niche must not be empty" CHECK (niche <> ''),
+  confidence REAL NOT NULL
+    CONSTRAINT "confidence must be in [0, 1]" CHECK (confidence >= 0 AND confidence <= 1),
+  method TEXT NOT NULL
+    CONSTRAINT "method must be classifier or category"
+    CHECK (method IN ('classifier', 'category')),
+  model_version TEXT NOT NULL,
+  inferred_at INTEGER NOT NULL
+) STRICT;
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

@@ -374,6 +374,17 @@ Result<ModelRecord> ReadModel(Statement& row) {
   return model;
 }
 
+Result<InferredNiche> ReadInferredNiche(Statement& row) {
+  InferredNiche n;
+  n.creator_id = row.ReadInt();
+  n.niche = row.ReadText();
+  n.confidence = row.ReadOptionalDouble().value_or(0);
+  n.method = row.ReadText();
+  n.model_version = row.ReadText();
+  n.inferred_at = row.ReadInt();
+  return n;
+}
+
 Result<ImportRecord> ReadImport(Statement& row) {
   ImportRecord record;
   record.path = row.ReadText();
@@ -640,6 +651,46 @@ class SqliteStore final : public Store {
   Result<std::vector<ModelRecord>> ListModels(std::string_view kind) override {
     return ReadAll<ModelRecord>(Sql(kSelectModel, "WHERE kind = ? ORDER BY created_at, id"),
                                 ReadModel, [&](Statement& query) { query.BindText(kind); });
+  }
+
+  Status WriteInferredNiches(const std::vector<InferredNiche>& niches) override {
+    for (const InferredNiche& n : niches) SPHERE_RETURN_IF_ERROR(ValidateInferredNiche(n));
+    if (niches.empty()) return Status::Ok();
+    SPHERE_ASSIGN_OR_RETURN(Transaction transaction, Begin(Transaction::Kind::kWrite));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement upsert,
+        statements_.Use("INSERT INTO inferred_niche (creator_id, niche, confidence, method, "
+                        "model_version, inferred_at) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (creator_id) DO UPDATE SET niche = excluded.niche, "
+                        "confidence = excluded.confidence, method = excluded.method, "
+                        "model_version = excluded.model_version, "
+                        "inferred_at = excluded.inferred_at"));
+    for (const InferredNiche& n : niches) {
+      upsert.Reset();
+      upsert.BindInt(n.creator_id)
+          .BindText(n.niche)
+          .BindDouble(n.confidence)
+          .BindText(n.method)
+          .BindText(n.model_version)
+          .BindInt(n.inferred_at);
+      if (Status status = upsert.Run(); !status.ok()) {
+        if (upsert.last_error() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+          return NotFound("inferred niche: creator " + std::to_string(n.creator_id) +
+                          " does not exist");
+        }
+        return status.WithContext("inferred niche of creator " + std::to_string(n.creator_id));
+      }
+    }
+    return transaction.Commit();
+  }
+
+  Result<std::optional<InferredNiche>> InferredNicheOf(int64_t creator_id) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement query,
+        statements_.Use("SELECT creator_id, niche, confidence, method, model_version, "
+                        "inferred_at FROM inferred_niche WHERE creator_id = ?"));
+    query.BindInt(creator_id);
+    return ReadOptional<InferredNiche>(query, ReadInferredNiche);
   }
 
  private:

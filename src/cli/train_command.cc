@@ -1,0 +1,128 @@
+// `sphere train niche`: train and evaluate the niche classifier, save and register it,
+// then infer a niche for every creator in the store.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "service/niche_service.h"
+#include "store/store.h"
+
+namespace sphere::cli {
+namespace {
+
+struct TrainNicheArgs {
+  std::string models_dir = "var/models";
+  int seed = 1;
+  bool if_absent = false;
+  std::string grid = "full";
+  int max_epochs = 0;
+  int threads = 1;
+};
+
+// One progress line per training stage.
+class StageProgress {
+ public:
+  void operator()(std::string_view stage, int64_t done, int64_t total) {
+    if (!progress_ || stage != stage_) {
+      if (progress_) progress_->Finish();
+      stage_ = std::string(stage);
+      progress_.emplace("  " + stage_, total);
+    }
+    progress_->Update(done);
+  }
+  void Finish() {
+    if (progress_) progress_->Finish();
+    progress_.reset();
+  }
+
+ private:
+  std::string stage_;
+  std::optional<Progress> progress_;
+};
+
+Status RunTrainNiche(const GlobalOptions& global, const TrainNicheArgs& args) {
+  SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
+  service::TrainNicheOptions options;
+  options.models_dir = args.models_dir;
+  options.seed = args.seed;
+  options.if_absent = args.if_absent;
+  options.grid = args.grid;
+  options.max_epochs = args.max_epochs;
+  options.threads = args.threads;
+  options.now = static_cast<UnixSeconds>(std::time(nullptr));
+
+  const auto started = std::chrono::steady_clock::now();
+  fmt::print("training the niche classifier on {}\n", RedactStoreUrl(global.store_url));
+  StageProgress progress;
+  Result<service::TrainNicheReport> result = service::TrainNiche(
+      *store, options,
+      [&](std::string_view stage, int64_t done, int64_t total) { progress(stage, done, total); });
+  progress.Finish();
+  SPHERE_RETURN_IF_ERROR(result.status());
+  const service::TrainNicheReport& r = *result;
+  if (r.skipped) {
+    fmt::print("niche model {} already exists at {}; nothing to do (--if-absent)\n", r.version,
+               r.model_dir.string());
+    return Status::Ok();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  fmt::print("trained on {} posts of {} creators (Kim et al.), split by creator\n",
+             WithThousands(r.training_posts), WithThousands(r.training_creators));
+  fmt::print("{}", r.metrics_table);
+  fmt::print("model {} saved to {} and registered\n", r.version, r.model_dir.string());
+  const service::NicheCoverage& c = r.coverage;
+  fmt::print(
+      "inferred niches: {} creators: {} by the classifier (captions/descriptions), {} from "
+      "their source category, {} with neither (left without a niche)\n",
+      WithThousands(c.creators), WithThousands(c.by_classifier), WithThousands(c.by_category),
+      WithThousands(c.without));
+  for (const auto& [niche, n] : c.by_niche)
+    fmt::print("  {:<16} {:>10}\n", niche, WithThousands(n));
+  fmt::print("done in {:.1f}s, peak memory {:.1f} MiB\n", seconds,
+             static_cast<double>(usage.ru_maxrss) / 1024.0);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action) {
+  CLI::App* train = app.add_subcommand("train", "Train a model (niche)");
+  train->require_subcommand(1);
+  auto args = std::make_shared<TrainNicheArgs>();
+  CLI::App* cmd = train->add_subcommand(
+      "niche",
+      "Train the niche classifier on the store's Kim et al. posts (split by creator, tuned on "
+      "validation, scored once on test against two baselines), save it under "
+      "MODELS/niche/<version>, register it, and infer a niche for every creator "
+      "(docs/niche-classifier.md)");
+  cmd->add_option("--models", args->models_dir, "Models directory")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed of fastText")->capture_default_str();
+  cmd->add_flag("--if-absent", args->if_absent,
+                "Do nothing (exit 0) when a niche model is already registered and loads");
+  cmd->add_option("--grid", args->grid,
+                  "Hyper-parameter grid: full (the model card's) or small (one fastText "
+                  "configuration, for smoke runs and tests)")
+      ->check(CLI::IsMember({"full", "small"}))
+      ->capture_default_str();
+  cmd->add_option("--max-epochs", args->max_epochs, "Cap fastText's epochs (0: no cap)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads,
+                  "fastText training threads; more than 1 is faster but not reproducible")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->callback([&global, &action, args] {
+    action = [&global, args] { return RunTrainNiche(global, *args); };
+  });
+}
+
+}  // namespace sphere::cli
