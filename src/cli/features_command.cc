@@ -124,8 +124,9 @@ Status RunFeatures(const GlobalOptions& global, const FeaturesFlags& flags) {
   }
   if (stored_post && (!flags.caption.empty() || !flags.image.empty() ||
                       !flags.image_description.empty() || !flags.at.empty())) {
-    return InvalidArgument("--post: a stored post brings its own caption, image and time; "
-                           "drop --caption/--image/--image-description/--at");
+    return InvalidArgument(
+        "--post: a stored post brings its own caption, image and time; "
+        "drop --caption/--image/--image-description/--at");
   }
   if (!flags.image.empty() && !flags.image_description.empty()) {
     return InvalidArgument("--image-description: give an image or its description, not both");

@@ -82,9 +82,10 @@ Status RunTrainNiche(const GlobalOptions& global, const TrainNicheArgs& args) {
   const service::NicheCoverage& c = r.coverage;
   fmt::print(
       "inferred niches: {} creators: {} by the classifier (captions/descriptions), {} from "
-      "their source category, {} with neither (left without a niche)\n",
+      "their source category, {} from their handle and display name (neither posts nor a "
+      "category)\n",
       WithThousands(c.creators), WithThousands(c.by_classifier), WithThousands(c.by_category),
-      WithThousands(c.without));
+      WithThousands(c.by_profile));
   for (const auto& [niche, n] : c.by_niche)
     fmt::print("  {:<16} {:>10}\n", niche, WithThousands(n));
   fmt::print("done in {:.1f}s, peak memory {:.1f} MiB\n", seconds,

@@ -14,7 +14,7 @@ AssetDir AssetDir::Locate(std::string_view explicit_dir) {
 }
 
 Result<std::filesystem::path> AssetDir::Find(std::string_view package,
-                                              std::string_view file) const {
+                                             std::string_view file) const {
   std::filesystem::path path = root_ / std::string(package) / std::string(file);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {

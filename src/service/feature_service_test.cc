@@ -113,7 +113,8 @@ TEST_F(FeatureServiceTest, TrainingAndServingPathsAgreeOnRealKimPosts) {
     request.platform = post.platform;
     request.handle = post.creator_handle;
     request.at = *post.posted_at;
-    ASSERT_OK_AND_ASSIGN(features::PostFeatures draft, DraftFeatures(store_, *featurizer_, request));
+    ASSERT_OK_AND_ASSIGN(features::PostFeatures draft,
+                         DraftFeatures(store_, *featurizer_, request));
     ExpectSameVector(stored.vector, draft.vector);
     ++compared;
     with_history += *stored.vector.Get("history.posts_before") > 0;
@@ -170,8 +171,9 @@ class FeatureServiceSmallStoreTest : public ::testing::Test {
 // A post published later (or at the same second), with any counts, cannot change an
 // earlier post's features.
 TEST_F(FeatureServiceSmallStoreTest, ALaterPostDoesNotChangeEarlierFeatures) {
-  ASSERT_OK_AND_ASSIGN(features::PostFeatures before,
-                       StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "p2"));
+  ASSERT_OK_AND_ASSIGN(
+      features::PostFeatures before,
+      StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "p2"));
   EXPECT_EQ(*before.vector.Get("history.posts_before"), 2);
   EXPECT_EQ(*before.vector.Get("history.median_engagement"), 155);  // median of 105 and 205
   ImportBatch later;
@@ -185,8 +187,9 @@ TEST_F(FeatureServiceSmallStoreTest, ALaterPostDoesNotChangeEarlierFeatures) {
     later.posts.push_back(p);
   }
   ASSERT_OK(store_->WriteBatch(later).status());
-  ASSERT_OK_AND_ASSIGN(features::PostFeatures after,
-                       StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "p2"));
+  ASSERT_OK_AND_ASSIGN(
+      features::PostFeatures after,
+      StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "p2"));
   ExpectSameVector(before.vector, after.vector);
 }
 
@@ -197,9 +200,9 @@ TEST_F(FeatureServiceSmallStoreTest, UnknownCreatorOrPostIsNotFound) {
   request.at = kT0;
   EXPECT_THAT(DraftFeatures(store_.get(), *featurizer_, request).status(),
               IsError(Code::kNotFound, ::testing::HasSubstr("creator")));
-  EXPECT_THAT(
-      StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "no-such-post").status(),
-      IsError(Code::kNotFound, ::testing::HasSubstr("no-such-post")));
+  EXPECT_THAT(StoredPostFeatures(*store_, *featurizer_, Platform::kInstagram, "ana", "no-such-post")
+                  .status(),
+              IsError(Code::kNotFound, ::testing::HasSubstr("no-such-post")));
 }
 
 TEST_F(FeatureServiceSmallStoreTest, DraftForACreatorReadsTheirHistoryBeforeAt) {

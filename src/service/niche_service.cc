@@ -86,8 +86,15 @@ Result<NicheCoverage> InferNiches(Store& store, const niche::NicheClassifier& cl
       n.method = "category";
       ++coverage.by_category;
     } else {
-      ++coverage.without;
-      continue;
+      // Neither posts nor a category: the classifier on the handle and display name, a weak
+      // guess whose measured accuracy is in the manifest (metrics.profile_only).
+      SPHERE_ASSIGN_OR_RETURN(niche::NichePrediction p,
+                              classifier.Predict(niche::ProfileText(c.handle, c.display_name), ""));
+      n.niche = p.niche;
+      n.confidence = p.confidence;
+      n.method = "profile";
+      n.model_version = classifier.version();
+      ++coverage.by_profile;
     }
     ++coverage.by_niche[n.niche];
     inferred.push_back(std::move(n));

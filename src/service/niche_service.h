@@ -31,7 +31,7 @@ struct NicheCoverage {
   int64_t creators = 0;
   int64_t by_classifier = 0;  // had captions or image descriptions
   int64_t by_category = 0;    // no text, but a source category that maps
-  int64_t without = 0;        // neither: no inferred niche is written
+  int64_t by_profile = 0;     // neither: the classifier on the handle and display name
   std::map<std::string, int64_t> by_niche;
 };
 
@@ -52,8 +52,8 @@ struct TrainNicheReport {
 // In store order (post id), so the training data hash is stable.
 Result<std::vector<niche::LabelledText>> NicheTrainingExamples(Store& store);
 
-// Infers and writes (one WriteInferredNiches call) the niche of every creator that has
-// text or a mappable category; see NicheCoverage.
+// Infers and writes (one WriteInferredNiches call) the niche of every creator: from their
+// posts, else their source category, else their handle and display name; see NicheCoverage.
 Result<NicheCoverage> InferNiches(Store& store, const niche::NicheClassifier& classifier,
                                   UnixSeconds now, const niche::ProgressFn& progress = {});
 

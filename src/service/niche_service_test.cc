@@ -112,7 +112,7 @@ TrainNicheOptions SmallOptions(const TempDir& dir) {
   return options;
 }
 
-TEST(TrainNiche, SavesRegistersAndInfersEveryCreatorWithTextOrCategory) {
+TEST(TrainNiche, SavesRegistersAndInfersEveryCreator) {
   TempDir dir;
   auto store = OpenTempStore(dir);
   ASSERT_NE(store, nullptr);
@@ -124,7 +124,7 @@ TEST(TrainNiche, SavesRegistersAndInfersEveryCreatorWithTextOrCategory) {
   EXPECT_EQ(report.coverage.creators, 82);
   EXPECT_EQ(report.coverage.by_classifier, 80);
   EXPECT_EQ(report.coverage.by_category, 1);
-  EXPECT_EQ(report.coverage.without, 1);
+  EXPECT_EQ(report.coverage.by_profile, 1);
 
   ASSERT_OK_AND_ASSIGN(auto latest, store->LatestModel("niche"));
   ASSERT_TRUE(latest.has_value());
@@ -148,7 +148,11 @@ TEST(TrainNiche, SavesRegistersAndInfersEveryCreatorWithTextOrCategory) {
 
   ASSERT_OK_AND_ASSIGN(auto mystery, store->FindCreator(Platform::kTikTok, "mystery"));
   ASSERT_OK_AND_ASSIGN(auto mystery_niche, store->InferredNicheOf(mystery.value().id));
-  EXPECT_FALSE(mystery_niche.has_value());
+  ASSERT_TRUE(mystery_niche.has_value());  // no posts, no category: read from the handle
+  EXPECT_EQ(mystery_niche->method, "profile");
+  EXPECT_TRUE(IsNiche(mystery_niche->niche));
+  EXPECT_GT(mystery_niche->confidence, 0);
+  EXPECT_LE(mystery_niche->confidence, 1);
 }
 
 TEST(TrainNiche, IfAbsentDoesNothingWhenAModelExists) {

@@ -93,7 +93,8 @@ struct InferredNiche {
   std::string niche;      // an id of Niches() (core/niche.h)
   double confidence = 0;  // in [0, 1]
   // "classifier": from the creator's captions and image descriptions;
-  // "category": the taxonomy mapping of the creator's own source category.
+  // "category": the taxonomy mapping of the creator's own source category;
+  // "profile": the classifier on the handle and display name (neither posts nor category).
   std::string method;
   std::string model_version;  // the niche model that produced it; "" for "category"
   UnixSeconds inferred_at = 0;
@@ -108,8 +109,9 @@ inline Status ValidateInferredNiche(const InferredNiche& n) {
   if (!std::isfinite(n.confidence) || n.confidence < 0 || n.confidence > 1) {
     return InvalidArgument(who + ": confidence must be in [0, 1]");
   }
-  if (n.method != "classifier" && n.method != "category") {
-    return InvalidArgument(who + ": method must be classifier or category, got '" + n.method + "'");
+  if (n.method != "classifier" && n.method != "category" && n.method != "profile") {
+    return InvalidArgument(who + ": method must be classifier, category or profile, got '" +
+                           n.method + "'");
   }
   if (n.model_version.find('\0') != std::string::npos) {
     return InvalidArgument(who + ": model_version must not contain NUL");

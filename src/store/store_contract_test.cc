@@ -1841,6 +1841,22 @@ TEST_P(StoreContractTest, InvalidInferenceIsInvalidArgumentNamingTheField) {
   EXPECT_FALSE(read.has_value());
 }
 
+TEST_P(StoreContractTest, EveryInferenceMethodRoundTrips) {
+  Write(Batch({FullCreator("alice"), FullCreator("bob"), FullCreator("carol")}, {}, {}));
+  const int64_t ids[] = {Stored(Platform::kInstagram, "alice").id,
+                         Stored(Platform::kInstagram, "bob").id,
+                         Stored(Platform::kInstagram, "carol").id};
+  const char* methods[] = {"classifier", "category", "profile"};
+  std::vector<InferredNiche> written;
+  for (int i = 0; i < 3; ++i) written.push_back(Inferred(ids[i], "food", 0.25, methods[i]));
+  ASSERT_OK(store_->WriteInferredNiches(written));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(ids[i]));
+    ASSERT_TRUE(read.has_value()) << methods[i];
+    EXPECT_EQ(*read, written[i]) << methods[i];
+  }
+}
+
 TEST_P(StoreContractTest, ReimportKeepsInferredNiches) {
   Creator alice = FullCreator("alice");
   ImportBatch batch = Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)});

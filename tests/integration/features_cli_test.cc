@@ -59,15 +59,16 @@ std::string* FeaturesCli::store_ = nullptr;
 // What training sees for a stored post equals what a user gets by typing that post in as
 // a draft for the same creator and time.
 TEST_F(FeaturesCli, StoredPostAndTheSameDraftGiveTheSameVector) {
-  nlohmann::json stored = Features(RunSphere(Args({"--creator", kCreator, "--post", kPostId, "--json"})));
+  nlohmann::json stored =
+      Features(RunSphere(Args({"--creator", kCreator, "--post", kPostId, "--json"})));
   EXPECT_EQ(stored["history.posts_before"], 4);
   EXPECT_EQ(stored["caption.hashtags"], 22);
   EXPECT_EQ(stored["creator.followers"], 15407);
   ASSERT_TRUE(stored["post.age_days"].is_number());
 
-  nlohmann::json draft = Features(RunSphere(Args(
-      {"--creator", kCreator, "--caption", kCaption, "--image-description", kDescription, "--at",
-       kPostedAt, "--age-days", stored["post.age_days"].dump(), "--json"})));
+  nlohmann::json draft = Features(RunSphere(
+      Args({"--creator", kCreator, "--caption", kCaption, "--image-description", kDescription,
+            "--at", kPostedAt, "--age-days", stored["post.age_days"].dump(), "--json"})));
   EXPECT_EQ(stored, draft);
 }
 
@@ -75,7 +76,8 @@ TEST_F(FeaturesCli, TablePrintsEveryGroup) {
   auto r = RunSphere(Args({"--creator", kCreator, "--caption", "Sunday brunch with the cat 🐱 #food",
                            "--at", "2019-06-01T10:00:00Z"}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* group : {"\npost\n", "\ncreator\n", "\ncaption\n", "\nvisual\n", "\nhistory\n"}) {
+  for (const char* group :
+       {"\npost\n", "\ncreator\n", "\ncaption\n", "\nvisual\n", "\nhistory\n"}) {
     EXPECT_NE(("\n" + r.output).find(group), std::string::npos) << group << r.output;
   }
   EXPECT_NE(r.output.find("history.posts_before"), std::string::npos);
@@ -98,7 +100,8 @@ TEST_F(FeaturesCli, UserErrorsAreClear) {
     std::vector<std::string> args;
     const char* message;
   } cases[] = {
-      {{"--creator", "no_such_creator_anywhere", "--caption", "x"}, "creator: no instagram creator"},
+      {{"--creator", "no_such_creator_anywhere", "--caption", "x"},
+       "creator: no instagram creator"},
       {{"--creator", kCreator, "--caption", "x", "--at", "yesterday"}, "--at:"},
       {{"--creator", kCreator, "--post", "nope"}, "post: no post 'nope'"},
       {{"--post", kPostId}, "--post: needs --creator"},

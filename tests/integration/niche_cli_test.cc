@@ -61,7 +61,8 @@ TEST(NicheCli, TrainsOnTheBundledDataInfersEveryNicheAndSkipsWhenPresent) {
   EXPECT_GT(manifest["metrics"]["classifier"]["creator"]["macro_f1"].get<double>(),
             manifest["metrics"]["majority"]["creator"]["macro_f1"].get<double>() + 0.2);
 
-  // Every creator with text or a source category that maps has an inferred niche.
+  // Every creator has an inferred niche: from their posts, else their category, else their
+  // profile.
   std::set<std::string> with_text;
   ASSERT_OK(store->ForEachPost([&](const Post& p) {
     if (!p.caption.empty() || !p.image_description.empty()) {
@@ -74,25 +75,24 @@ TEST(NicheCli, TrainsOnTheBundledDataInfersEveryNicheAndSkipsWhenPresent) {
     creators.push_back(c);
     return Status::Ok();
   }));
-  int64_t inferred = 0, neither = 0;
+  int64_t inferred = 0, by_profile = 0;
   for (const Creator& c : creators) {
     ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> n, store->InferredNicheOf(c.id));
     const bool has_text = with_text.count(CreatorKey(c.platform, c.handle)) > 0;
     const bool has_category = c.niche && NicheOfCategory(*c.niche);
-    if (!has_text && !has_category) {
-      EXPECT_FALSE(n.has_value()) << c.handle;
-      ++neither;
-      continue;
-    }
     ASSERT_TRUE(n.has_value()) << CreatorKey(c.platform, c.handle);
     EXPECT_TRUE(IsNiche(n->niche));
-    EXPECT_EQ(n->method, has_text ? "classifier" : "category") << c.handle;
-    EXPECT_EQ(n->model_version, has_text ? model->version : "") << c.handle;
+    EXPECT_GT(n->confidence, 0) << c.handle;
+    const char* method = has_text ? "classifier" : has_category ? "category" : "profile";
+    EXPECT_EQ(n->method, method) << c.handle;
+    EXPECT_EQ(n->model_version, has_category && !has_text ? "" : model->version) << c.handle;
     ++inferred;
+    by_profile += !has_text && !has_category;
   }
-  EXPECT_GT(inferred, 35'000);
-  EXPECT_GT(neither, 0);  // TikTok creators of smi2022 come with no category and no posts
-  EXPECT_NE(trained.output.find("with neither"), std::string::npos) << trained.output;
+  EXPECT_EQ(inferred, static_cast<int64_t>(creators.size()));
+  EXPECT_GT(by_profile, 0);  // TikTok creators of smi2022 come with no category and no posts
+  EXPECT_NE(trained.output.find("from their handle"), std::string::npos) << trained.output;
+  EXPECT_TRUE(manifest["metrics"]["profile_only"]["creator"]["accuracy"].is_number());
 
   auto again =
       RunSphere({"--store", store_url, "train", "niche", "--models", models, "--if-absent"});

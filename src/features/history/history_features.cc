@@ -89,15 +89,15 @@ void AddSnapshotFeatures(std::span<const Snapshot> snapshots, UnixSeconds at,
   // Growth against the snapshot nearest to growth_days before the latest, normalised to
   // growth_days so that weekly and monthly series read alike. Needs a base at least half
   // the window back, so two snapshots a day apart do not pass for a month's growth.
-  const double target = static_cast<double>(latest->taken_at) - options.growth_days * kSecondsPerDay;
+  const double target =
+      static_cast<double>(latest->taken_at) - options.growth_days * kSecondsPerDay;
   const Snapshot* base = nullptr;
   for (const Snapshot* s : before) {
     if (!s->followers || *s->followers <= 0) continue;
     const double gap_days = static_cast<double>(latest->taken_at - s->taken_at) / kSecondsPerDay;
     if (gap_days < options.growth_days / 2.0) continue;
-    if (base == nullptr ||
-        std::abs(static_cast<double>(s->taken_at) - target) <
-            std::abs(static_cast<double>(base->taken_at) - target)) {
+    if (base == nullptr || std::abs(static_cast<double>(s->taken_at) - target) <
+                               std::abs(static_cast<double>(base->taken_at) - target)) {
       base = s;
     }
   }
@@ -120,9 +120,8 @@ HistoryFeatures ComputeHistory(const Creator& creator, std::span<const Post> pos
   for (const Post& p : posts) {
     if (p.posted_at && *p.posted_at < at) before.push_back(&p);
   }
-  std::stable_sort(before.begin(), before.end(), [](const Post* a, const Post* b) {
-    return *a->posted_at < *b->posted_at;
-  });
+  std::stable_sort(before.begin(), before.end(),
+                   [](const Post* a, const Post* b) { return *a->posted_at < *b->posted_at; });
   h.posts_before = static_cast<int64_t>(before.size());
 
   AddSnapshotFeatures(snapshots, at, options, &h);
@@ -136,8 +135,9 @@ HistoryFeatures ComputeHistory(const Creator& creator, std::span<const Post> pos
       videos += p.media_type == MediaType::kVideo;
       sponsored += p.sponsored;
       last_30d += at - *p.posted_at <= 30 * 86400;
-      if (i > 0) gaps.push_back(static_cast<double>(*p.posted_at - *before[i - 1]->posted_at) /
-                                kSecondsPerDay);
+      if (i > 0)
+        gaps.push_back(static_cast<double>(*p.posted_at - *before[i - 1]->posted_at) /
+                       kSecondsPerDay);
     }
     const auto n = static_cast<int64_t>(before.size());
     h.carousel_share = Share(carousels, n);

@@ -28,25 +28,25 @@ struct HistoryOptions {
 struct HistoryFeatures {
   int64_t posts_before = 0;  // posts published before t (any counts)
   // Over the last window_posts posts before t with likes or comments known:
-  int64_t scored_posts = 0;                    // how many that is
-  std::optional<double> median_engagement;     // median likes + comments per post
-  std::optional<double> mean_log_engagement;   // mean ln(1 + likes + comments)
-  std::optional<double> engagement_trend;      // OLS slope of ln(1 + e) per post, oldest to newest
-  std::optional<double> engagement_spread;     // std of ln(1 + e): lower is more consistent
-  std::optional<double> median_comments;       // median comments per post
-  std::optional<double> median_views;          // median views per post (video platforms)
-  std::optional<double> engagement_rate;       // median_engagement / followers at t
+  int64_t scored_posts = 0;                   // how many that is
+  std::optional<double> median_engagement;    // median likes + comments per post
+  std::optional<double> mean_log_engagement;  // mean ln(1 + likes + comments)
+  std::optional<double> engagement_trend;     // OLS slope of ln(1 + e) per post, oldest to newest
+  std::optional<double> engagement_spread;    // std of ln(1 + e): lower is more consistent
+  std::optional<double> median_comments;      // median comments per post
+  std::optional<double> median_views;         // median views per post (video platforms)
+  std::optional<double> engagement_rate;      // median_engagement / followers at t
   // Cadence over all posts before t:
-  std::optional<double> median_gap_days;     // median days between consecutive posts
+  std::optional<double> median_gap_days;  // median days between consecutive posts
   std::optional<double> days_since_last_post;
-  std::optional<double> posts_last_30d;      // posts in the 30 days before t
+  std::optional<double> posts_last_30d;  // posts in the 30 days before t
   // Format mix and sponsorship over all posts before t (shares in [0, 1]):
   std::optional<double> carousel_share;
   std::optional<double> video_share;
   std::optional<double> sponsored_share;
   // From snapshots taken before t:
-  std::optional<double> followers_at_t;      // the latest snapshot's followers
-  std::optional<double> follower_growth;     // relative change over growth_days
+  std::optional<double> followers_at_t;            // the latest snapshot's followers
+  std::optional<double> follower_growth;           // relative change over growth_days
   std::optional<double> snapshot_engagement_rate;  // the latest snapshot's engagement rate
   std::optional<double> days_since_snapshot;
 };

@@ -19,7 +19,8 @@ void AppendPostContext(const PostDraft& draft, FeatureVector* out) {
     const int64_t seconds_of_day = ((*draft.posted_at % 86400) + 86400) % 86400;
     hour = static_cast<double>(seconds_of_day / 3600);
     const int64_t days = (*draft.posted_at - seconds_of_day) / 86400;
-    weekday = static_cast<double>(((days + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday; 0 = Monday
+    weekday =
+        static_cast<double>(((days + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday; 0 = Monday
   }
   out->Add("post.hour_utc", hour);
   out->Add("post.weekday_utc", weekday);

@@ -107,6 +107,11 @@ class NicheClassifier {
   double prior_alpha_ = 0;
 };
 
+// The text of a creator's profile for the classifier, when they have no posts: the handle
+// with '_' and '.' as spaces ("cooking_with.lynja" -> "cooking with lynja"), then the
+// display name. fastText's character n-grams read words run together ("cookingwithlynja").
+std::string ProfileText(std::string_view handle, std::string_view display_name);
+
 struct TrainedNiche {
   NicheClassifier classifier;
   std::string manifest_json;  // the whole manifest.json

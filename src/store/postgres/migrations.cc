@@ -174,8 +174,8 @@ CREATE TABLE inferred_niche (
   confidence double precision NOT NULL
     CONSTRAINT "confidence must be in [0, 1]" CHECK (confidence >= 0 AND confidence <= 1),
   method text NOT NULL
-    CONSTRAINT "method must be classifier or category"
-    CHECK (method IN ('classifier', 'category')),
+    CONSTRAINT "method must be classifier, category or profile"
+    CHECK (method IN ('classifier', 'category', 'profile')),
   model_version text NOT NULL,
   inferred_at bigint NOT NULL
 );

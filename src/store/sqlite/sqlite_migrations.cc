@@ -173,8 +173,8 @@ CREATE TABLE inferred_niche (
   confidence REAL NOT NULL
     CONSTRAINT "confidence must be in [0, 1]" CHECK (confidence >= 0 AND confidence <= 1),
   method TEXT NOT NULL
-    CONSTRAINT "method must be classifier or category"
-    CHECK (method IN ('classifier', 'category')),
+    CONSTRAINT "method must be classifier, category or profile"
+    CHECK (method IN ('classifier', 'category', 'profile')),
   model_version TEXT NOT NULL,
   inferred_at INTEGER NOT NULL
 ) STRICT;
