@@ -1,5 +1,6 @@
 // Caption features per caption over the real Kim captions (data/instagram/kim_posts.csv.gz):
 //   BM_CaptionCounts        the counting features alone (ICU segmentation, entities, CTA, ...)
+//   BM_CaptionCountsEveryCaption  the same, each caption exactly once (for callgrind)
 //   BM_CaptionExtract       everything: + fastText lid.176, VADER (English only), emoji valence
 //   BM_CaptionExtractCld2   everything, with the CLD2 fallback instead of fastText
 //   BM_CaptionVader         VADER alone on the same captions
@@ -79,6 +80,26 @@ void BM_CaptionCounts(benchmark::State& state) {
   Finish(state, bytes);
 }
 BENCHMARK(BM_CaptionCounts);
+
+// One pass over every caption, exactly once: a fixed workload for instruction counts, e.g.
+//   valgrind --tool=callgrind --toggle-collect='sphere::features::CountCaptionFeatures*'
+//     build/release/bench/bench_caption --benchmark_filter=CountsEveryCaption
+// then inclusive Ir of CountCaptionFeatures / its call count (29,874) is instructions/caption.
+void BM_CaptionCountsEveryCaption(benchmark::State& state) {
+  if (!Ready(state)) return;
+  const auto& captions = Captions();
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    for (const std::string& c : captions) {
+      bytes += static_cast<int64_t>(c.size());
+      benchmark::DoNotOptimize(CountCaptionFeatures(c));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(captions.size()));
+  state.SetBytesProcessed(bytes);
+  state.counters["captions"] = static_cast<double>(captions.size());
+}
+BENCHMARK(BM_CaptionCountsEveryCaption)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void ExtractWith(benchmark::State& state, const AssetDir& assets) {
   if (!Ready(state)) return;

@@ -18,6 +18,8 @@ namespace {
 // well before, and it bounds the time one caption can take.
 constexpr size_t kMaxLanguageIdBytes = 16 * 1024;
 
+constexpr size_t kMaxKeptScanBytes = 256 * 1024;
+
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
 void TruncateUtf8(std::string* s, size_t max) {
   if (s->size() <= max) return;
@@ -44,7 +46,13 @@ Status CheckIcu() {
 
 CaptionFeatures CountCaptionFeatures(std::string_view caption_utf8) {
   CaptionFeatures f;
-  text::ScanCaption(caption_utf8, &f);
+  // Each thread reuses one scan's buffers, so a caption costs no allocation; buffers that
+  // grew past kMaxKeptScanBytes for a huge caption are given back.
+  thread_local text::CaptionScan scan;
+  text::ScanCaption(caption_utf8, &f, &scan);
+  if (scan.text.utf16.capacity() * 2 + scan.text.utf8.capacity() > kMaxKeptScanBytes) {
+    scan = text::CaptionScan();
+  }
   return f;
 }
 

@@ -3,6 +3,7 @@
 #include <unicode/brkiter.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/utext.h>
 #include <unicode/utf16.h>
 
 #include <algorithm>
@@ -43,9 +44,14 @@ const icu::UnicodeString& NoText() {
   return kEmpty;
 }
 
-bool IsAsciiAlnum(char32_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+constexpr std::array<bool, 128> kAsciiAlnum = [] {
+  std::array<bool, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+  return t;
+}();
+bool IsAsciiAlnum(char32_t c) { return c < 0x80 && kAsciiAlnum[c]; }
 char32_t AsciiLower(char32_t c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
 char32_t At(std::u16string_view s, int32_t i) {
@@ -92,6 +98,11 @@ bool IsBareTld(std::u16string_view label) {
   std::u16string_view l(lower.data(), label.size());
   return std::find(kBareTlds.begin(), kBareTlds.end(), l) != kBareTlds.end();
 }
+
+// As views, so that no call measures the literal's length.
+constexpr std::u16string_view kHttps = u"https://";
+constexpr std::u16string_view kHttp = u"http://";
+constexpr std::u16string_view kWww = u"www.";
 
 bool StartsWithNoCase(std::u16string_view s, int32_t i, std::u16string_view prefix) {
   if (Size(s) - i < Size(prefix)) return false;
@@ -154,6 +165,12 @@ int32_t HashtagEnd(std::u16string_view s, int32_t i) {
   bool letter = false;
   int32_t k = i;
   while (k < Size(s)) {
+    if (const char16_t u = s[k]; u < 0x80) {  // ASCII: Alphabetic is A-Z a-z, digits 0-9
+      if (!IsAsciiAlnum(u) && u != '_') break;
+      letter = letter || (u >= 'A' && u != '_');
+      ++k;
+      continue;
+    }
     const char32_t c = At(s, k);
     if (!IsHashtagBody(c)) break;
     letter = letter || u_hasBinaryProperty(c, UCHAR_ALPHABETIC);
@@ -193,6 +210,13 @@ bool IsExclamationMark(char16_t c) {
 
 std::vector<Entity> FindEntities(std::u16string_view s) {
   std::vector<Entity> out;
+  FindEntities(s, &out);
+  return out;
+}
+
+void FindEntities(std::u16string_view s, std::vector<Entity>* out_ptr) {
+  std::vector<Entity>& out = *out_ptr;
+  out.clear();
   int32_t i = 0;
   char32_t prev = 0;  // the code point before i (0 at the start)
   auto emit = [&](EntityKind kind, int32_t begin, int32_t end) {
@@ -237,25 +261,31 @@ std::vector<Entity> FindEntities(std::u16string_view s) {
       prev = Before(s, k);
       continue;
     } else if (IsAsciiAlnum(c) && MayStartLink(prev)) {
+      // The run of label characters from i; no link starts inside it (each character there
+      // follows a letter, digit or '-'), and a bare domain needs a second label after it.
+      int32_t k = i + 1;
+      while (k < Size(s) && IsLabelChar(s[k])) ++k;
       int32_t end = -1;
-      if (StartsWithNoCase(s, i, u"https://") || StartsWithNoCase(s, i, u"http://")) {
+      if (StartsWithNoCase(s, i, kHttps) || StartsWithNoCase(s, i, kHttp)) {
         const int32_t after = i + (s[i + 4] == ':' ? 7 : 8);
         const int32_t url_end = UrlEnd(s, after);
         if (url_end > after) end = url_end;
-      } else if (StartsWithNoCase(s, i, u"www.") && i + 4 < Size(s) && IsLabelChar(s[i + 4])) {
+      } else if (StartsWithNoCase(s, i, kWww) && i + 4 < Size(s) && IsLabelChar(s[i + 4])) {
         end = UrlEnd(s, i);
-      } else {
+      } else if (k + 1 < Size(s) && s[k] == '.' && IsLabelChar(s[k + 1])) {
         end = BareDomainEnd(s, i);
       }
       if (end > i) {
         emit(EntityKind::kUrl, i, end);
         continue;
       }
+      prev = s[k - 1];
+      i = k;
+      continue;
     }
     prev = c;
     i += width;
   }
-  return out;
 }
 
 bool IsEmojiCluster(std::u16string_view cluster) {
@@ -352,15 +382,284 @@ int64_t CountCallsToAction(std::string_view utf8) {
   return count;
 }
 
-CaptionScan ScanCaption(std::string_view bytes, CaptionFeatures* f) {
-  CaptionScan scan;
-  scan.text = RepairUtf8(bytes);
-  const std::u16string_view s = scan.text.utf16;
-  f->chars = scan.text.code_points;
-  f->invalid_bytes = scan.text.invalid_bytes;
+namespace {
 
-  scan.entities = FindEntities(s);
-  for (const Entity& e : scan.entities) {
+// Whether offset i lies in an emoji cluster; asked left to right.
+class EmojiCursor {
+ public:
+  explicit EmojiCursor(const std::vector<std::pair<int32_t, int32_t>>& emoji) : emoji_(emoji) {}
+  bool Covers(int32_t i) {
+    while (next_ < emoji_.size() && emoji_[next_].second <= i) ++next_;
+    return next_ < emoji_.size() && emoji_[next_].first <= i;
+  }
+
+ private:
+  const std::vector<std::pair<int32_t, int32_t>>& emoji_;
+  size_t next_ = 0;
+};
+
+// Every RGI emoji starts with an Emoji code point, so only clusters holding one are segmented
+// (ICU finds their extent); segmenting the whole caption would cost a pass over every
+// character. ASCII digits, '#' and '*' start an emoji only as keycaps, with U+FE0F next.
+void FindEmoji(std::u16string_view s, std::vector<std::pair<int32_t, int32_t>>* out) {
+  out->clear();
+  icu::UnicodeString alias(false, s.data(), Size(s));  // read-only alias, no copy
+  Iter* chars = nullptr;
+  int32_t covered = 0;  // clusters before this offset have been looked at
+  const int32_t n = Size(s);
+  for (int32_t j = 0; j < n;) {
+    if (s[j] < 0x80) {
+      ++j;
+      continue;
+    }
+    // The candidate i: an Emoji code point at j, or a keycap base before U+FE0F at j (U+FE0F
+    // itself is not Emoji).
+    const char32_t c = At(s, j);
+    int32_t i = j;
+    int32_t width = U16_LENGTH(c);
+    if (c == 0xFE0F && j > 0 && s[j - 1] < 0x80 &&
+        ((s[j - 1] >= '0' && s[j - 1] <= '9') || s[j - 1] == '#' || s[j - 1] == '*')) {
+      i = j - 1;
+      width = 1;
+    }
+    if (i < covered || (i == j && !u_hasBinaryProperty(c, UCHAR_EMOJI))) {
+      j += U16_LENGTH(c);
+      continue;
+    }
+    if (chars == nullptr) {
+      chars = &ThreadIterator(false);
+      chars->setText(alias);
+    }
+    const int32_t begin = chars->isBoundary(i) ? i : chars->preceding(i);
+    const int32_t end = chars->following(begin);
+    if (IsEmojiCluster(s.substr(begin, end - begin))) out->emplace_back(begin, end);
+    covered = end;
+    j = std::max(i + width, end);
+  }
+  if (chars != nullptr) chars->setText(NoText());
+}
+
+bool IsWordStatus(int32_t status) {
+  return status >= UBRK_WORD_NUMBER && status < UBRK_WORD_IDEO_LIMIT;
+}
+
+// ICU's words in s[from, to), which must start and end at hard boundaries (see
+// CountWordsFast); leaves `words` pointing at s, to be reset by the caller.
+int64_t CountWordsIcu(Iter& words, std::u16string_view s, int32_t from, int32_t to,
+                      EmojiCursor& emoji) {
+  UErrorCode status = U_ZERO_ERROR;
+  UText text = UTEXT_INITIALIZER;
+  utext_openUChars(&text, s.data() + from, to - from, &status);
+  words.setText(&text, status);  // keeps a shallow clone: only s must outlive the count
+  utext_close(&text);
+  int64_t n = 0;
+  int32_t begin = words.first();
+  for (int32_t end = words.next(); end != Iter::DONE; begin = end, end = words.next()) {
+    // Keycaps ("1️⃣") segment as numbers; an emoji is not a word.
+    if (IsWordStatus(words.getRuleStatus()) && !emoji.Covers(from + begin)) ++n;
+  }
+  return n;
+}
+
+// UAX #29 word-break classes of the ASCII characters, as ICU's root rules have them: '@' is
+// ALetter there (so "me@x.com" and "@" are words) and ':' is not MidLetter. kOther also stands for
+// the classes that only join to non-ASCII (Double_Quote) or only to themselves (CR, LF, Newline,
+// WSegSpace, handled by IsHardBreak).
+enum AsciiWordClass : uint8_t { kOther, kLetter, kDigit, kUnderscore, kMidNumLet, kMidNum, kQuote };
+
+constexpr std::array<uint8_t, 128> kAsciiWordClass = [] {
+  std::array<uint8_t, 128> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = kLetter;
+  t['@'] = kLetter;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  t['_'] = kUnderscore;  // ExtendNumLet
+  t['.'] = kMidNumLet;
+  t[','] = t[';'] = kMidNum;
+  t['\''] = kQuote;  // Single_Quote
+  return t;
+}();
+
+// Whether ICU breaks between ASCII characters a and b with no rule looking across: one of
+// them is kOther (no UAX #29 rule joins it to an ASCII neighbour or looks through it), but
+// not space-space (WB3d) or CR LF (WB3). The rules that look further (WB6/7, WB11/12) need
+// Mid* flanked by letters or digits, WB4 skips only non-ASCII Extend/Format/ZWJ, WB7b/c need
+// Hebrew letters and WB15/16 regional indicators; so ICU segments the text on each side of
+// such a break as it would segment that side alone.
+bool IsHardBreak(char16_t a, char16_t b) {
+  if (kAsciiWordClass[a] != kOther && kAsciiWordClass[b] != kOther) return false;
+  return !(a == ' ' && b == ' ') && !(a == '\r' && b == '\n');
+}
+
+bool IsWordChar(uint8_t c) { return c == kLetter || c == kDigit || c == kUnderscore; }
+
+// Whether the middle character of x m y joins x and y into one word: '.' or '\'' between
+// letters (WB6/7); '.', ',', ';' or '\'' between digits (WB11/12).
+bool MidJoins(uint8_t x, uint8_t m, uint8_t y) {
+  return (x == kLetter && y == kLetter && (m == kMidNumLet || m == kQuote)) ||
+         (x == kDigit && y == kDigit && (m == kMidNumLet || m == kMidNum || m == kQuote));
+}
+
+// The same count as CountWordsIcu over the whole text. The text is cut at hard breaks into
+// stretches; the stretches with a non-ASCII character go to ICU, the others are segmented
+// here by UAX #29 as it stands for ASCII: letters, digits and '_' join (WB5, WB8-10,
+// WB13a/b), MidJoins adds WB6/7 and WB11/12, everything else is a segment of its own. A
+// segment is a word (ICU status 100 or 200) when it starts with a letter (or '@') or digit,
+// or with '_' and has a second character: a lone '_' or punctuation mark is not. No emoji
+// cluster reaches into an ASCII stretch (a cluster there would be one ASCII character or
+// CR LF, never RGI), so the emoji check is ICU's alone.
+int64_t CountWordsFast(Iter& words, std::u16string_view s, EmojiCursor& emoji) {
+  const int32_t n = Size(s);
+  int64_t count = 0;
+  int32_t from = 0;              // the stretch's start
+  bool ascii = true;             // s[from, p] is ASCII
+  int64_t ascii_words = 0;       // the words of s[from, p] when it is
+  bool lone_underscore = false;  // the segment at p is one '_' so far
+  for (int32_t p = 0; p < n; ++p) {
+    const char16_t a = s[p];
+    if (a >= 0x80) {
+      ascii = false;
+      continue;
+    }
+    if (const uint8_t c = kAsciiWordClass[a]; IsWordChar(c)) {
+      if (ascii) {
+        bool joined = false;
+        if (p > from) {
+          const uint8_t before = kAsciiWordClass[s[p - 1]];
+          joined = IsWordChar(before) ||
+                   (p - 2 >= from && MidJoins(kAsciiWordClass[s[p - 2]], before, c));
+        }
+        if (!joined) {
+          ascii_words += c != kUnderscore;
+          lone_underscore = c == kUnderscore;
+        }
+      }
+      // The rest of a run of letters, digits and '_' joins this character, with no hard break.
+      int32_t q = p;
+      while (q + 1 < n && s[q + 1] < 0x80 && IsWordChar(kAsciiWordClass[s[q + 1]])) ++q;
+      if (q > p && lone_underscore) {
+        ++ascii_words;
+        lone_underscore = false;
+      }
+      p = q;
+    } else {
+      lone_underscore = false;
+    }
+    if (p + 1 < n && (s[p + 1] >= 0x80 || !IsHardBreak(s[p], s[p + 1]))) continue;
+    count += ascii ? ascii_words : CountWordsIcu(words, s, from, p + 1, emoji);
+    from = p + 1;
+    ascii = true;
+    ascii_words = 0;
+    lone_underscore = false;
+  }
+  if (from < n) count += CountWordsIcu(words, s, from, n, emoji);
+  return count;
+}
+
+// Per ASCII character: 1 uppercase letter, 2 lowercase letter, 4 a line break or ?/! mark.
+constexpr std::array<uint8_t, 128> kAsciiCaseClass = [] {
+  std::array<uint8_t, 128> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = 1;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = 2;
+  t['\n'] = t['\r'] = t['?'] = t['!'] = 4;
+  return t;
+}();
+
+// Uppercase share, question and exclamation runs and line breaks.
+void CountMarksAndCase(std::u16string_view s, const std::vector<Entity>& entities,
+                       CaptionFeatures* f) {
+  int64_t upper = 0, cased = 0;
+  bool in_run = false, run_question = false, run_exclamation = false;
+  auto close_run = [&] {
+    f->questions += run_question;
+    f->exclamations += run_exclamation;
+    in_run = run_question = run_exclamation = false;
+  };
+  const int32_t n = Size(s);
+  size_t next = 0;  // the first entity not yet reached
+  for (int32_t i = 0; i < n;) {
+    // The span from i with one entity state: m is 1 inside a hashtag or mention, 2 inside a
+    // URL, 0 outside entities.
+    uint8_t m = 0;
+    int32_t span_end = n;
+    if (next < entities.size()) {
+      const Entity& e = entities[next];
+      if (e.begin <= i) {
+        m = e.kind == EntityKind::kUrl ? 2 : 1;
+        span_end = e.end;
+        ++next;
+      } else {
+        span_end = e.begin;
+      }
+    }
+    while (i < span_end) {
+      // A run of ASCII that is neither a line break nor a mark only touches the case counts.
+      int32_t j = i;
+      if (m == 0) {
+        int64_t run_upper = 0, run_cased = 0;
+        for (char16_t u; j < span_end && (u = s[j]) < 0x80 && (kAsciiCaseClass[u] & 4) == 0; ++j) {
+          run_upper += kAsciiCaseClass[u] & 1;
+          run_cased += kAsciiCaseClass[u] != 0;
+        }
+        upper += run_upper;
+        cased += run_cased;
+      } else {
+        for (char16_t u; j < span_end && (u = s[j]) < 0x80 && (kAsciiCaseClass[u] & 4) == 0;) ++j;
+      }
+      if (j > i) {
+        if (in_run) close_run();
+        i = j;
+        continue;
+      }
+      const char32_t c = At(s, i);
+      const int32_t width = U16_LENGTH(c);
+      if (c < 0x10000 && IsLineBreak(static_cast<char16_t>(c))) {
+        // \r\n is one break.
+        if (!(c == '\r' && i + 1 < n && s[i + 1] == '\n')) ++f->line_breaks;
+      }
+      const bool q = c < 0x10000 && IsQuestionMark(static_cast<char16_t>(c)) && m != 2;
+      const bool e = c < 0x10000 && IsExclamationMark(static_cast<char16_t>(c)) && m != 2;
+      if (q || e) {
+        in_run = true;
+        run_question = run_question || q;
+        run_exclamation = run_exclamation || e;
+      } else if (in_run && !(c == 0xFE0F || c == 0xFE0E)) {
+        close_run();
+      }
+      if (m == 0) {
+        if (c < 0x80) {
+          upper += c >= 'A' && c <= 'Z';
+          cased += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        } else {
+          const int8_t type = u_charType(c);
+          const bool is_upper = type == U_UPPERCASE_LETTER || type == U_TITLECASE_LETTER;
+          upper += is_upper;
+          cased += is_upper || type == U_LOWERCASE_LETTER;
+        }
+      }
+      i += width;
+    }
+  }
+  if (in_run) close_run();
+  if (cased > 0) f->uppercase_share = static_cast<double>(upper) / static_cast<double>(cased);
+}
+
+}  // namespace
+
+CaptionScan ScanCaption(std::string_view bytes, CaptionFeatures* f, WordCounting words) {
+  CaptionScan scan;
+  ScanCaption(bytes, f, &scan, words);
+  return scan;
+}
+
+void ScanCaption(std::string_view bytes, CaptionFeatures* f, CaptionScan* scan,
+                 WordCounting words) {
+  RepairUtf8(bytes, &scan->text);
+  const std::u16string_view s = scan->text.utf16;
+  f->chars = scan->text.code_points;
+  f->invalid_bytes = scan->text.invalid_bytes;
+
+  FindEntities(s, &scan->entities);
+  for (const Entity& e : scan->entities) {
     switch (e.kind) {
       case EntityKind::kHashtag:
         ++f->hashtags;
@@ -374,107 +673,17 @@ CaptionScan ScanCaption(std::string_view bytes, CaptionFeatures* f) {
     }
   }
 
-  // Per code unit: 1 inside a hashtag or mention, 2 inside a URL, 4 inside an emoji.
-  std::vector<uint8_t> mask(s.size(), 0);
-  for (const Entity& e : scan.entities) {
-    std::fill(mask.begin() + e.begin, mask.begin() + e.end, e.kind == EntityKind::kUrl ? 2 : 1);
-  }
+  FindEmoji(s, &scan->emoji);
+  f->emoji = static_cast<int64_t>(scan->emoji.size());
 
-  icu::UnicodeString alias(false, s.data(), Size(s));  // read-only alias, no copy
-  // Every RGI emoji starts with an Emoji code point, so only clusters holding one are segmented
-  // (ICU finds their extent); segmenting the whole caption would cost a pass over every
-  // character. ASCII digits, '#' and '*' start an emoji only as keycaps, with U+FE0F next.
-  Iter* chars = nullptr;
-  int32_t covered = 0;  // clusters before this offset have been looked at
-  for (int32_t i = 0; i < Size(s);) {
-    const char32_t c = At(s, i);
-    const int32_t width = U16_LENGTH(c);
-    const bool candidate = c < 0x80 ? (i + 1 < Size(s) && s[i + 1] == 0xFE0F &&
-                                       ((c >= '0' && c <= '9') || c == '#' || c == '*'))
-                                    : u_hasBinaryProperty(c, UCHAR_EMOJI);
-    if (!candidate || i < covered) {
-      i += width;
-      continue;
-    }
-    if (chars == nullptr) {
-      chars = &ThreadIterator(false);
-      chars->setText(alias);
-    }
-    const int32_t begin = chars->isBoundary(i) ? i : chars->preceding(i);
-    const int32_t end = chars->following(begin);
-    if (IsEmojiCluster(s.substr(begin, end - begin))) {
-      scan.emoji.emplace_back(begin, end);
-      for (int32_t k = begin; k < end; ++k) mask[k] |= 4;
-    }
-    covered = end;
-    i = std::max(i + width, end);
-  }
-  if (chars != nullptr) chars->setText(NoText());
-  f->emoji = static_cast<int64_t>(scan.emoji.size());
+  Iter& word_iter = ThreadIterator(true);
+  EmojiCursor emoji(scan->emoji);
+  f->words = words == WordCounting::kIcuOnly ? CountWordsIcu(word_iter, s, 0, Size(s), emoji)
+                                             : CountWordsFast(word_iter, s, emoji);
+  word_iter.setText(NoText());
 
-  Iter& words = ThreadIterator(true);
-  words.setText(alias);
-  int32_t begin = words.first();
-  for (int32_t end = words.next(); end != Iter::DONE; begin = end, end = words.next()) {
-    const int32_t status = words.getRuleStatus();
-    // Keycaps ("1️⃣") segment as numbers; an emoji is not a word.
-    if (status >= UBRK_WORD_NUMBER && status < UBRK_WORD_IDEO_LIMIT && (mask[begin] & 4) == 0) {
-      ++f->words;
-    }
-  }
-  words.setText(NoText());
-
-  int64_t upper = 0, cased = 0;
-  bool in_run = false, run_question = false, run_exclamation = false;
-  auto close_run = [&] {
-    f->questions += run_question;
-    f->exclamations += run_exclamation;
-    in_run = run_question = run_exclamation = false;
-  };
-  for (int32_t i = 0; i < Size(s);) {
-    // Plain ASCII letters, digits and spaces outside entities only touch the case counts.
-    if (const char16_t u = s[i];
-        mask[i] == 0 && !in_run && u < 0x80 && (IsAsciiAlnum(u) || u == ' ')) {
-      const bool is_upper = u >= 'A' && u <= 'Z';
-      upper += is_upper;
-      cased += is_upper || (u >= 'a' && u <= 'z');
-      ++i;
-      continue;
-    }
-    const char32_t c = At(s, i);
-    const int32_t width = U16_LENGTH(c);
-    const uint8_t m = mask[i];
-    if (c < 0x10000 && IsLineBreak(static_cast<char16_t>(c))) {
-      // \r\n is one break.
-      if (!(c == '\r' && i + 1 < Size(s) && s[i + 1] == '\n')) ++f->line_breaks;
-    }
-    const bool q = c < 0x10000 && IsQuestionMark(static_cast<char16_t>(c)) && (m & 2) == 0;
-    const bool e = c < 0x10000 && IsExclamationMark(static_cast<char16_t>(c)) && (m & 2) == 0;
-    if (q || e) {
-      in_run = true;
-      run_question = run_question || q;
-      run_exclamation = run_exclamation || e;
-    } else if (in_run && !(c == 0xFE0F || c == 0xFE0E)) {
-      close_run();
-    }
-    if ((m & 3) == 0) {
-      if (c < 0x80) {
-        upper += c >= 'A' && c <= 'Z';
-        cased += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-      } else {
-        const int8_t type = u_charType(c);
-        const bool is_upper = type == U_UPPERCASE_LETTER || type == U_TITLECASE_LETTER;
-        upper += is_upper;
-        cased += is_upper || type == U_LOWERCASE_LETTER;
-      }
-    }
-    i += width;
-  }
-  if (in_run) close_run();
-  if (cased > 0) f->uppercase_share = static_cast<double>(upper) / static_cast<double>(cased);
-
-  f->calls_to_action = CountCallsToAction(scan.text.utf8);
-  return scan;
+  CountMarksAndCase(s, scan->entities, f);
+  f->calls_to_action = CountCallsToAction(scan->text.utf8);
 }
 
 std::string LanguageIdText(const CaptionScan& scan) {

@@ -23,6 +23,8 @@ struct Entity {
 
 // Instagram-style entities, left to right, non-overlapping. Rules in docs/features-caption.md.
 std::vector<Entity> FindEntities(std::u16string_view text);
+// The same, replacing the contents of `*out`.
+void FindEntities(std::u16string_view text, std::vector<Entity>* out);
 
 // True when the grapheme cluster is an RGI emoji, or is one text-default emoji code point
 // from U+2600 up (❤, ✌, ☝) that becomes RGI with U+FE0F: keyboards often drop the selector.
@@ -37,8 +39,18 @@ struct CaptionScan {
   std::vector<std::pair<int32_t, int32_t>> emoji;  // UTF-16 ranges of the emoji clusters
 };
 
+// How words are counted. kIcuOnly runs ICU's word break iterator over the whole caption: the
+// reference the fast path is tested against. kFast gives the same counts: stretches of ASCII
+// between hard word boundaries are segmented by hand, the rest by ICU.
+enum class WordCounting { kFast, kIcuOnly };
+
 // Fills the counting fields of `*f` and returns what the language and valence steps reuse.
-CaptionScan ScanCaption(std::string_view bytes, CaptionFeatures* f);
+CaptionScan ScanCaption(std::string_view bytes, CaptionFeatures* f,
+                        WordCounting words = WordCounting::kFast);
+
+// The same into `*scan`, whose buffers are reused (a caller scanning many captions keeps one).
+void ScanCaption(std::string_view bytes, CaptionFeatures* f, CaptionScan* scan,
+                 WordCounting words = WordCounting::kFast);
 
 // The text a language detector should see: without hashtags, mentions, URLs and emoji, with
 // line breaks and other control characters as spaces (fastText reads one line).

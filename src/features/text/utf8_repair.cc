@@ -1,19 +1,11 @@
 #include "features/text/utf8_repair.h"
 
+#include <cstring>
+
 namespace sphere::features::text {
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
-
-void AppendUtf16(char32_t c, std::u16string* out) {
-  if (c < 0x10000) {
-    out->push_back(static_cast<char16_t>(c));
-  } else {
-    c -= 0x10000;
-    out->push_back(static_cast<char16_t>(0xD800 + (c >> 10)));
-    out->push_back(static_cast<char16_t>(0xDC00 + (c & 0x3FF)));
-  }
-}
 
 // The length of the well-formed sequence starting at `i`, or 0 with `*bad` set to the length
 // of the maximal ill-formed subpart to replace (at least 1). Table 3-7 of the Unicode Standard.
@@ -79,35 +71,61 @@ void AppendUtf8(char32_t c, std::string* out) {
 
 RepairedText RepairUtf8(std::string_view bytes) {
   RepairedText out;
-  out.utf16.reserve(bytes.size());
+  RepairUtf8(bytes, &out);
+  return out;
+}
+
+void RepairUtf8(std::string_view bytes, RepairedText* out) {
+  // UTF-16 never has more code units than UTF-8 has bytes; sized once, trimmed at the end.
+  out->utf16.resize(bytes.size());
+  out->utf8.clear();
+  out->code_points = 0;
+  out->invalid_bytes = 0;
+  char16_t* const u16 = out->utf16.data();
+  size_t n16 = 0;
   size_t i = 0;
-  size_t copied = 0;  // bytes[copied, i) are well-formed and not yet in out.utf8
+  size_t copied = 0;  // bytes[copied, i) are well-formed and not yet in out->utf8
   while (i < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[i]) < 0x80) {  // the common case, without a call
-      out.utf16.push_back(static_cast<char16_t>(bytes[i]));
-      ++out.code_points;
-      ++i;
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {  // an ASCII run, without a call
+      size_t k = i;
+      // Eight bytes at a time while none has its high bit set.
+      for (uint64_t word; k + 8 <= bytes.size(); k += 8) {
+        std::memcpy(&word, bytes.data() + k, 8);
+        if ((word & 0x8080808080808080ULL) != 0) break;
+        for (size_t b = 0; b < 8; ++b) u16[n16 + b] = static_cast<unsigned char>(bytes[k + b]);
+        n16 += 8;
+      }
+      while (k < bytes.size() && static_cast<unsigned char>(bytes[k]) < 0x80) {
+        u16[n16++] = static_cast<char16_t>(bytes[k++]);
+      }
+      out->code_points += static_cast<int64_t>(k - i);
+      i = k;
       continue;
     }
     char32_t cp = 0;
     size_t bad = 0;
     const size_t len = DecodeOne(bytes, i, &cp, &bad);
     if (len == 0) {
-      out.utf8.append(bytes.substr(copied, i - copied));
-      AppendUtf8(kReplacement, &out.utf8);
-      AppendUtf16(kReplacement, &out.utf16);
-      out.invalid_bytes += static_cast<int64_t>(bad);
-      ++out.code_points;
+      out->utf8.append(bytes.substr(copied, i - copied));
+      AppendUtf8(kReplacement, &out->utf8);
+      u16[n16++] = static_cast<char16_t>(kReplacement);
+      out->invalid_bytes += static_cast<int64_t>(bad);
+      ++out->code_points;
       i += bad;
       copied = i;
       continue;
     }
-    AppendUtf16(cp, &out.utf16);
-    ++out.code_points;
+    if (cp < 0x10000) {
+      u16[n16++] = static_cast<char16_t>(cp);
+    } else {
+      u16[n16++] = static_cast<char16_t>(0xD800 + ((cp - 0x10000) >> 10));
+      u16[n16++] = static_cast<char16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    }
+    ++out->code_points;
     i += len;
   }
-  out.utf8.append(bytes.substr(copied));
-  return out;
+  out->utf16.resize(n16);
+  out->utf8.append(bytes.substr(copied));
 }
 
 }  // namespace sphere::features::text

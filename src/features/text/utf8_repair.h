@@ -20,6 +20,8 @@ struct RepairedText {
 // Never fails; overlong forms, surrogates, values past U+10FFFF, stray continuation bytes and
 // truncated sequences are all ill-formed. NUL bytes are kept (they are valid UTF-8).
 RepairedText RepairUtf8(std::string_view bytes);
+// The same into `*out`, reusing its buffers.
+void RepairUtf8(std::string_view bytes, RepairedText* out);
 
 // Appends `c` (a scalar value, not a surrogate) to `out` as UTF-8.
 void AppendUtf8(char32_t c, std::string* out);
