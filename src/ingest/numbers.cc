@@ -60,8 +60,8 @@ std::string_view Trim(std::string_view text) {
 
 bool IsMissing(std::string_view cell) {
   static constexpr std::array<std::string_view, 14> kMissing = {
-      "nan", "na", "n/a", "n/a'", "null", "none", "-", "--", "#valor!", "#value!", "#n/a",
-      "#div/0!", "nil", "undefined"};
+      "nan", "na",      "n/a",     "n/a'", "null",    "none", "-",
+      "--",  "#valor!", "#value!", "#n/a", "#div/0!", "nil",  "undefined"};
   cell = Trim(cell);
   if (cell.empty()) return true;
   for (std::string_view m : kMissing) {
@@ -109,10 +109,20 @@ Result<int64_t> ParseCount(std::string_view cell) {
   double scale = 1;
   if (!t.empty()) {
     switch (t.back()) {
-      case 'k': case 'K': scale = 1e3; break;
-      case 'm': case 'M': scale = 1e6; break;
-      case 'b': case 'B': scale = 1e9; break;
-      default: break;
+      case 'k':
+      case 'K':
+        scale = 1e3;
+        break;
+      case 'm':
+      case 'M':
+        scale = 1e6;
+        break;
+      case 'b':
+      case 'B':
+        scale = 1e9;
+        break;
+      default:
+        break;
     }
   }
   if (scale == 1) return ParseInteger(cell);

@@ -47,7 +47,7 @@ class LineReader {
   std::string buffer_;     // raw bytes read but not yet returned
   size_t buffer_pos_ = 0;  // start of the unreturned bytes in buffer_
   bool eof_ = false;
-  std::string line_;       // the line handed out (converted when needed)
+  std::string line_;  // the line handed out (converted when needed)
   int64_t line_number_ = 0;
   int64_t bytes_read_ = 0;
 };
