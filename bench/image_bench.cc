@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "features/visual/visual_features.h"
+#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
 
 namespace sphere::features {
@@ -69,27 +70,17 @@ BENCHMARK(BM_ImageFeatures1080Haar)
     ->MeasureProcessCPUTime()
     ->UseRealTime();
 
-// Collects the image descriptions of the Kim posts.
-class DescriptionSink : public ingest::RecordSink {
- public:
-  Status Accept(Creator) override { return Status::Ok(); }
-  Status Accept(Snapshot) override { return Status::Ok(); }
-  Status Accept(Post post) override {
-    descriptions.push_back(std::move(post.image_description));
-    return Status::Ok();
-  }
-  std::vector<std::string> descriptions;
-};
-
 void BM_FromImageDescription(benchmark::State& state) {
-  static const DescriptionSink sink = [] {
-    DescriptionSink collected;
+  static const std::vector<std::string> kDescriptions = [] {
+    ingest::CollectingSink collected;
     const std::filesystem::path path = kSource / "data/instagram/kim_posts.csv.gz";
     ingest::ImportReport report(path.string(), "kim_posts");
-    (void)ingest::KimPostsFormat().run(path, collected, report);
-    return collected;
+    std::vector<std::string> out;
+    if (!ingest::KimPostsFormat().run(path, collected, report).ok()) return out;
+    for (Post& post : collected.posts) out.push_back(std::move(post.image_description));
+    return out;
   }();
-  const std::vector<std::string>* descriptions = &sink.descriptions;
+  const std::vector<std::string>* descriptions = &kDescriptions;
   if (descriptions->empty()) {
     state.SkipWithError("no descriptions read from data/instagram/kim_posts.csv.gz");
     return;

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/status.h"
+#include "features/text/valence_table.h"
 
 namespace sphere::features::text {
 
@@ -27,11 +27,7 @@ class EmojiValences {
   size_t size() const { return valence_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, double, Hash, std::equal_to<>> valence_;
+  ValenceTable valence_;
 };
 
 }  // namespace sphere::features::text

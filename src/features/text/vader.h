@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/status.h"
+#include "features/text/valence_table.h"
 
 namespace sphere::features::text {
 
@@ -31,11 +31,7 @@ class VaderLexicon {
   const double* Find(std::string_view token) const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, double, Hash, std::equal_to<>> valence_;
+  ValenceTable valence_;
 };
 
 }  // namespace sphere::features::text

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "features/visual/visual_features.h"
+#include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
@@ -167,25 +168,14 @@ TEST(AppendVisualFeatures, AbsentValuesAreNaNAndKnownFalseIsZero) {
 namespace sphere::features {
 namespace {
 
-// Collects the image descriptions of the bundled Kim posts.
-class DescriptionSink : public ingest::RecordSink {
- public:
-  Status Accept(Creator) override { return Status::Ok(); }
-  Status Accept(Snapshot) override { return Status::Ok(); }
-  Status Accept(Post post) override {
-    descriptions.push_back(std::move(post.image_description));
-    return Status::Ok();
-  }
-  std::vector<std::string> descriptions;
-};
-
 TEST(ImageDescription, NearlyEveryGeneratedKimDescriptionNamesAKnownTerm) {
-  DescriptionSink sink;
+  ingest::CollectingSink sink;
   const std::filesystem::path path = sphere::testing::DataFile("instagram/kim_posts.csv.gz");
   ingest::ImportReport report(path.string(), "kim_posts");
   ASSERT_OK(ingest::KimPostsFormat().run(path, sink, report));
   int generated = 0, understood = 0, with_people = 0;
-  for (const std::string& description : sink.descriptions) {
+  for (const Post& post : sink.posts) {
+    const std::string& description = post.image_description;
     if (description.find("Image may contain:") == std::string::npos) continue;
     ++generated;
     const VisualFeatures f = FromImageDescription(description);
