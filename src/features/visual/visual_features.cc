@@ -469,6 +469,11 @@ Result<VisualFeatures> ImageFeaturizer::FromBytes(std::string_view encoded,
       return InvalidArgument("image: " + std::string(ToString(header.format)) + " of " + dims +
                              " exceeds the side limit of " + std::to_string(limits.max_side));
     }
+    if (header.width < limits.min_side || header.height < limits.min_side) {
+      return InvalidArgument("image: " + std::string(ToString(header.format)) + " of " + dims +
+                             " is below the minimum side of " + std::to_string(limits.min_side) +
+                             " pixels");
+    }
     if (static_cast<int64_t>(header.width) * header.height > limits.max_pixels) {
       return InvalidArgument("image: " + std::string(ToString(header.format)) + " of " + dims +
                              " exceeds the limit of " + std::to_string(limits.max_pixels) +

@@ -79,6 +79,9 @@ struct ImageLimits {
   size_t max_bytes = 20 << 20;
   int max_pixels = 40'000'000;  // width * height as the header states it
   int max_side = 12000;
+  // Below this a side carries no face, texture or palette worth measuring, and the working
+  // size and detectors would have less than a pixel to work with.
+  int min_side = 16;
 };
 
 // Wall time spent in each stage, summed over the FromBytes calls given this struct (for

@@ -272,6 +272,18 @@ TEST(ImageLimits, PixelAndByteLimitsAreEnforcedBeforeDecoding) {
               IsError(Code::kInvalidArgument, HasSubstr("bytes exceeds the limit of 1000")));
 }
 
+// Found by fuzz_image: a valid 280x1 WebP reached cv::resize with a zero working height.
+TEST_F(VisualFeaturesTest, ImageThinnerThanTheMinimumSideIsInvalidArgument) {
+  for (cv::Size size : {cv::Size(280, 1), cv::Size(1, 280), cv::Size(15, 400)}) {
+    SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height));
+    const cv::Mat thin(size, CV_8UC3, cv::Scalar(40, 120, 200));
+    EXPECT_THAT(blaze_->FromBytes(EncodeJpeg(thin)).status(),
+                IsError(Code::kInvalidArgument, HasSubstr("below the minimum side of 16")));
+  }
+  const cv::Mat smallest(16, 16, CV_8UC3, cv::Scalar(40, 120, 200));
+  EXPECT_OK(blaze_->FromBytes(EncodeJpeg(smallest)).status());
+}
+
 TEST(ImageFeaturizerCreate, MissingOpenCvDataIsNotFoundNamingThePackage) {
   sphere::testing::TempDir empty;
   EXPECT_THAT(ImageFeaturizer::Create(RepoAssets(), {}, empty.path()).status(),
