@@ -41,6 +41,7 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
                                   {"snapshots_taken", RangeJson(c.snapshots_taken)}};
     }
     j["creators_by_niche"] = stats.creators_by_niche;
+    j["creators_by_inferred_niche"] = stats.creators_by_inferred_niche;
     j["creators_by_tier"] = stats.creators_by_tier;
     j["snapshots_by_source"] = stats.snapshots_by_source;
     j["users"] = stats.users;
@@ -58,7 +59,11 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
                WithThousands(c.posts), WithThousands(c.snapshots), Range(c.posted),
                Range(c.snapshots_taken));
   }
-  PrintCounts("creators by niche", stats.creators_by_niche);
+  PrintCounts("creators by source category", stats.creators_by_niche);
+  if (!stats.creators_by_inferred_niche.empty()) {
+    PrintCounts("creators by inferred niche (docs/niches.md) / how it was inferred",
+                stats.creators_by_inferred_niche);
+  }
   PrintCounts("creators by follower tier (nano <10k, micro <100k, mid <500k, macro <1M, mega)",
               stats.creators_by_tier);
   PrintCounts("snapshots by source", stats.snapshots_by_source);

@@ -78,7 +78,10 @@ struct StoreStats {
   };
   std::map<std::string, PlatformCounts> by_platform;  // key: ToString(Platform)
   std::map<std::string, int64_t> creators_by_niche;   // "(none)" for creators without one
-  std::map<std::string, int64_t> creators_by_tier;    // ToString(FollowerTier); "(unknown)"
+  // The taxonomy niche inferred for each creator (sphere train niche), by method:
+  // key "niche/method" ("food/classifier"); creators without an inference are absent.
+  std::map<std::string, int64_t> creators_by_inferred_niche;
+  std::map<std::string, int64_t> creators_by_tier;  // ToString(FollowerTier); "(unknown)"
   std::map<std::string, int64_t> snapshots_by_source;
   int64_t users = 0;
   int64_t alert_rules = 0;

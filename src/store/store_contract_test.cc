@@ -1855,6 +1855,10 @@ TEST_P(StoreContractTest, EveryInferenceMethodRoundTrips) {
     ASSERT_TRUE(read.has_value()) << methods[i];
     EXPECT_EQ(*read, written[i]) << methods[i];
   }
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.creators_by_inferred_niche,
+            (std::map<std::string, int64_t>{
+                {"food/category", 1}, {"food/classifier", 1}, {"food/profile", 1}}));
 }
 
 TEST_P(StoreContractTest, ReimportKeepsInferredNiches) {

@@ -263,6 +263,9 @@ const PgStatement kStatsSnapshots{
     " FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id GROUP BY c.platform"};
 const PgStatement kStatsNiches{
     "stats_niches", "SELECT coalesce(niche, '(none)'), count(*) FROM creator GROUP BY 1"};
+const PgStatement kStatsInferredNiches{
+    "stats_inferred_niches",
+    "SELECT niche || '/' || method, count(*) FROM inferred_niche GROUP BY 1"};
 // $1..$4 are core's lower bounds of micro, mid, macro and mega; -1 is "unknown".
 const PgStatement kStatsTiers{
     "stats_tiers",
@@ -1357,6 +1360,10 @@ Result<StoreStats> PostgresStore::Stats() {
   SPHERE_RETURN_IF_ERROR(for_each_row(kStatsNiches, {}, [&](PgRowReader& row) {
     std::string niche = row.Text();
     stats.creators_by_niche[niche] = row.Int64();
+  }));
+  SPHERE_RETURN_IF_ERROR(for_each_row(kStatsInferredNiches, {}, [&](PgRowReader& row) {
+    std::string key = row.Text();
+    stats.creators_by_inferred_niche[key] = row.Int64();
   }));
   PgParams tier_bounds;
   for (int tier = 1; tier <= 4; ++tier) tier_bounds.Add(kTierLowerBound[tier]);

@@ -867,6 +867,12 @@ Result<StoreStats> SqliteStore::Stats() {
         stats.creators_by_niche[niche] += row.ReadInt();
       }));
   SPHERE_RETURN_IF_ERROR(
+      EachRow("SELECT niche || '/' || method, COUNT(*) FROM inferred_niche GROUP BY 1",
+              [&](Statement& row) {
+                std::string key = row.ReadText();
+                stats.creators_by_inferred_niche[key] = row.ReadInt();
+              }));
+  SPHERE_RETURN_IF_ERROR(
       EachRow("SELECT " + FollowerTierSql() + " AS tier, COUNT(*) FROM creator GROUP BY tier",
               [&](Statement& row) {
                 std::string tier = row.ReadText();
