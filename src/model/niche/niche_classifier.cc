@@ -24,8 +24,11 @@ using nlohmann::json;
 constexpr const char* kFastTextFile = "fasttext.bin";
 constexpr const char* kVocabularyFile = "tfidf_vocabulary.tsv";
 constexpr const char* kLogisticFile = "tfidf_lr.model";
+constexpr const char* kCharVocabularyFile = "char_tfidf_vocabulary.tsv";
+constexpr const char* kCharLogisticFile = "char_tfidf_lr.model";
 constexpr const char* kManifestFile = "manifest.json";
 constexpr int kTfidfMinDf = 2;
+constexpr int kCharTfidfMinDf = 3;
 
 uint64_t Fnv1a64(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
@@ -129,11 +132,15 @@ double Objective(const Scored& s) {
   return (s.post.accuracy + s.post.macro_f1 + s.creator.accuracy + s.creator.macro_f1) / 4;
 }
 
+// (1 - w - wc) * a + w * b + wc * chars
 std::vector<std::vector<double>> Blend(const std::vector<std::vector<double>>& a,
-                                       const std::vector<std::vector<double>>& b, double w) {
+                                       const std::vector<std::vector<double>>& b, double w,
+                                       const std::vector<std::vector<double>>& chars, double wc) {
   std::vector<std::vector<double>> out = a;
   for (size_t i = 0; i < out.size(); ++i) {
-    for (size_t c = 0; c < out[i].size(); ++c) out[i][c] = (1 - w) * a[i][c] + w * b[i][c];
+    for (size_t c = 0; c < out[i].size(); ++c) {
+      out[i][c] = (1 - w - wc) * a[i][c] + w * b[i][c] + (wc > 0 ? wc * chars[i][c] : 0.0);
+    }
   }
   return out;
 }
@@ -250,21 +257,35 @@ std::filesystem::path NicheModelDir(const std::filesystem::path& models_root,
 NicheClassifier::NicheClassifier(std::string version, std::vector<std::string> classes,
                                  FastTextModel fasttext, TfidfVectorizer tfidf,
                                  LogisticRegression lr, double tfidf_weight,
-                                 std::vector<double> priors, double prior_alpha)
+                                 std::optional<TfidfVectorizer> char_tfidf,
+                                 std::optional<LogisticRegression> char_lr,
+                                 double char_tfidf_weight, std::vector<double> priors,
+                                 double prior_alpha)
     : version_(std::move(version)),
       classes_(std::move(classes)),
       fasttext_(std::move(fasttext)),
       tfidf_(std::move(tfidf)),
       lr_(std::move(lr)),
+      char_tfidf_(std::move(char_tfidf)),
+      char_lr_(std::move(char_lr)),
       tfidf_weight_(tfidf_weight),
+      char_tfidf_weight_(char_lr_ && char_tfidf_ ? char_tfidf_weight : 0.0),
       priors_(std::move(priors)),
       prior_alpha_(prior_alpha) {}
 
 Result<std::vector<double>> NicheClassifier::Probabilities(std::string_view niche_text) const {
   SPHERE_ASSIGN_OR_RETURN(std::vector<double> p, fasttext_.Probabilities(niche_text, classes_));
+  const double fasttext_weight = 1 - tfidf_weight_ - char_tfidf_weight_;
+  if (fasttext_weight != 1) {
+    for (double& v : p) v *= fasttext_weight;
+  }
   if (tfidf_weight_ > 0) {
     std::vector<double> q = lr_.Probabilities(tfidf_.Transform(niche_text));
-    for (size_t c = 0; c < p.size(); ++c) p[c] = (1 - tfidf_weight_) * p[c] + tfidf_weight_ * q[c];
+    for (size_t c = 0; c < p.size(); ++c) p[c] += tfidf_weight_ * q[c];
+  }
+  if (char_tfidf_weight_ > 0) {
+    std::vector<double> q = char_lr_->Probabilities(char_tfidf_->Transform(niche_text));
+    for (size_t c = 0; c < p.size(); ++c) p[c] += char_tfidf_weight_ * q[c];
   }
   if (prior_alpha_ > 0) p = Reweigh(p, priors_, prior_alpha_);
   return p;
@@ -419,6 +440,47 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
   report_progress("tf-idf + logistic regression", static_cast<int64_t>(c_grid.size()),
                   static_cast<int64_t>(c_grid.size()));
 
+  // The same on character n-grams (2-5 within tokens, min df 3), C tuned on validation.
+  report_progress("char tf-idf", 0, 1);
+  TfidfVectorizer char_tfidf =
+      TfidfVectorizer::Fit(train.text, kCharTfidfMinDf, TfidfTerms::kChars);
+  auto char_transform = [&](const Part& part) {
+    std::vector<SparseVector> x;
+    x.reserve(part.size());
+    for (const std::string& text : part.text) x.push_back(char_tfidf.Transform(text));
+    return x;
+  };
+  const std::vector<SparseVector> xc_validation = char_transform(validation);
+  const std::vector<double> char_c_grid =
+      options.grid == "small" ? std::vector<double>{4} : std::vector<double>{1, 4, 16};
+  std::optional<LogisticRegression> best_char_lr;
+  double best_char_c = 0;
+  double best_char_lr_objective = -1;
+  json char_lr_grid = json::array();
+  {
+    const std::vector<SparseVector> xc_train = char_transform(train);
+    for (size_t i = 0; i < char_c_grid.size(); ++i) {
+      report_progress("char tf-idf + logistic regression", static_cast<int64_t>(i),
+                      static_cast<int64_t>(char_c_grid.size()));
+      SPHERE_ASSIGN_OR_RETURN(
+          LogisticRegression lr,
+          LogisticRegression::Train(xc_train, train.label, k, char_tfidf.size(), char_c_grid[i]));
+      Scored scored = Score(validation, lr_probabilities(lr, xc_validation), k);
+      char_lr_grid.push_back({{"C", char_c_grid[i]},
+                              {"validation_objective", Objective(scored)},
+                              {"validation_post_macro_f1", scored.post.macro_f1},
+                              {"validation_creator_macro_f1", scored.creator.macro_f1},
+                              {"validation_post_accuracy", scored.post.accuracy}});
+      if (Objective(scored) > best_char_lr_objective) {
+        best_char_lr_objective = Objective(scored);
+        best_char_c = char_c_grid[i];
+        best_char_lr.emplace(std::move(lr));
+      }
+    }
+  }  // the training rows are freed before fastText
+  report_progress("char tf-idf + logistic regression", static_cast<int64_t>(char_c_grid.size()),
+                  static_cast<int64_t>(char_c_grid.size()));
+
   // fastText, grid on validation.
   const std::filesystem::path train_file = scratch.path() / "train.txt";
   {
@@ -471,29 +533,40 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
   // The ensemble weight, on validation.
   SPHERE_ASSIGN_OR_RETURN(const auto ft_validation, ft_probabilities(*best_ft, validation));
   const auto lr_validation = lr_probabilities(*best_lr, x_validation);
+  const auto char_validation = lr_probabilities(*best_char_lr, xc_validation);
   std::vector<double> priors(k, 0.0);
   for (int c = 0; c < k; ++c) {
     priors[c] = static_cast<double>(counts[c]) / static_cast<double>(train.size());
   }
   double best_w = 0;
+  double best_wc = 0;
   double best_alpha = 0;
   double best_w_objective = -1;
   json weight_grid = json::array();
-  for (double w : {0.0, 0.25, 0.5, 0.75}) {
-    for (double alpha : {0.0, 0.25, 0.5, 0.75}) {
-      Scored scored =
-          Score(validation, ReweighAll(Blend(ft_validation, lr_validation, w), priors, alpha), k);
-      weight_grid.push_back({{"tfidf_weight", w},
-                             {"prior_alpha", alpha},
-                             {"validation_objective", Objective(scored)},
-                             {"validation_post_accuracy", scored.post.accuracy},
-                             {"validation_post_macro_f1", scored.post.macro_f1},
-                             {"validation_creator_accuracy", scored.creator.accuracy},
-                             {"validation_creator_macro_f1", scored.creator.macro_f1}});
-      if (Objective(scored) > best_w_objective) {
-        best_w_objective = Objective(scored);
-        best_w = w;
-        best_alpha = alpha;
+  // Weights on the word and char TF-IDF LRs (fastText gets the rest), in steps of 0.25;
+  // wc = 0 rows are the two-model blend.
+  for (double wc : {0.0, 0.25, 0.5, 0.75}) {
+    for (double w : {0.0, 0.25, 0.5, 0.75}) {
+      if (w + wc > 1) continue;
+      for (double alpha : {0.0, 0.25, 0.5, 0.75}) {
+        Scored scored = Score(
+            validation,
+            ReweighAll(Blend(ft_validation, lr_validation, w, char_validation, wc), priors, alpha),
+            k);
+        weight_grid.push_back({{"tfidf_weight", w},
+                               {"char_tfidf_weight", wc},
+                               {"prior_alpha", alpha},
+                               {"validation_objective", Objective(scored)},
+                               {"validation_post_accuracy", scored.post.accuracy},
+                               {"validation_post_macro_f1", scored.post.macro_f1},
+                               {"validation_creator_accuracy", scored.creator.accuracy},
+                               {"validation_creator_macro_f1", scored.creator.macro_f1}});
+        if (Objective(scored) > best_w_objective) {
+          best_w_objective = Objective(scored);
+          best_w = w;
+          best_wc = wc;
+          best_alpha = alpha;
+        }
       }
     }
   }
@@ -502,17 +575,23 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
   report_progress("evaluating on test creators", 0, 1);
   SPHERE_ASSIGN_OR_RETURN(const auto ft_test, ft_probabilities(*best_ft, test));
   const auto lr_test = lr_probabilities(*best_lr, x_test);
+  const auto char_test = lr_probabilities(*best_char_lr, char_transform(test));
   const Scored majority_test = Score(test, majority_probabilities(test), k);
   const Scored lr_scored = Score(test, lr_test, k);
+  const Scored char_scored = Score(test, char_test, k);
   const Scored ft_scored = Score(test, ft_test, k);
-  const Scored classifier_scored =
-      Score(test, ReweighAll(Blend(ft_test, lr_test, best_w), priors, best_alpha), k);
+  const Scored classifier_scored = Score(
+      test, ReweighAll(Blend(ft_test, lr_test, best_w, char_test, best_wc), priors, best_alpha), k);
   report_progress("evaluating on test creators", 1, 1);
 
   const std::string version = VersionFor(options.now);
   const std::string data_sha256 = Sha256Hex(examples);
-  NicheClassifier classifier(version, classes, std::move(*best_ft), std::move(tfidf),
-                             std::move(*best_lr), best_w, priors, best_alpha);
+  const int tfidf_features = tfidf.size();
+  const int char_features = char_tfidf.size();
+  NicheClassifier classifier(
+      version, classes, std::move(*best_ft), std::move(tfidf), std::move(*best_lr), best_w,
+      best_wc > 0 ? std::optional(std::move(char_tfidf)) : std::nullopt,
+      best_wc > 0 ? std::move(best_char_lr) : std::nullopt, best_wc, priors, best_alpha);
 
   // The fallback for creators without posts (method "profile" in the store): the same
   // classifier on the handle alone, scored on the test creators, one prediction each.
@@ -536,9 +615,17 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
       {"classifier", ScoredJson(classifier_scored, classes)},
       {"fasttext", ScoredJson(ft_scored, classes)},
       {"tfidf_lr", ScoredJson(lr_scored, classes)},
+      {"char_tfidf_lr", ScoredJson(char_scored, classes)},
       {"majority", ScoredJson(majority_test, classes)},
       {"profile_only", {{"creator", MetricsJson(profile_test, classes)}}},
   };
+  json files = {{"fasttext", kFastTextFile},
+                {"tfidf_vocabulary", kVocabularyFile},
+                {"tfidf_lr", kLogisticFile}};
+  if (best_wc > 0) {
+    files["char_tfidf_vocabulary"] = kCharVocabularyFile;
+    files["char_tfidf_lr"] = kCharLogisticFile;
+  }
   json manifest = {
       {"kind", kModelKind},
       {"version", version},
@@ -547,10 +634,7 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
       {"text_normalisation_version", kNicheTextVersion},
       {"training_data_sha256", data_sha256},
       {"classes", classes},
-      {"files",
-       {{"fasttext", kFastTextFile},
-        {"tfidf_vocabulary", kVocabularyFile},
-        {"tfidf_lr", kLogisticFile}}},
+      {"files", files},
       {"data",
        {{"source", "Kim et al. Instagram posts (kim_posts): caption + image_description"},
         {"label", "the creator's Kim category through the taxonomy (core/niche.h)"},
@@ -572,16 +656,29 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
           {"tf", "1 + ln(tf)"},
           {"idf", "ln((1 + n) / (1 + df)) + 1, train only"},
           {"norm", "l2"},
-          {"features", tfidf.size()}}},
+          {"features", tfidf_features}}},
         {"logistic_regression", {{"solver", "liblinear L2R_LR (one-vs-rest)"}, {"C", best_c}}},
+        {"char_tfidf",
+         {{"ngrams", "characters 2-5 within tokens padded as <token>"},
+          {"min_df", kCharTfidfMinDf},
+          {"tf", "1 + ln(tf)"},
+          {"idf", "ln((1 + n) / (1 + df)) + 1, train only"},
+          {"norm", "l2"},
+          {"features", char_features}}},
+        {"char_logistic_regression",
+         {{"solver", "liblinear L2R_LR (one-vs-rest)"}, {"C", best_char_c}}},
         {"tfidf_weight", best_w},
+        {"char_tfidf_weight", best_wc},
         {"prior_alpha", best_alpha},
         {"class_priors", priors},
         {"majority_class", classes[majority]},
         {"grid", options.grid},
         {"max_epochs", options.max_epochs}}},
       {"validation",
-       {{"fasttext", ft_grid}, {"logistic_regression", lr_grid}, {"ensemble", weight_grid}}},
+       {{"fasttext", ft_grid},
+        {"logistic_regression", lr_grid},
+        {"char_logistic_regression", char_lr_grid},
+        {"ensemble", weight_grid}}},
       {"metrics", metrics},
   };
 
@@ -590,10 +687,12 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
   report += "  model                  post acc  post macroF1  creator acc  creator macroF1\n";
   report += Row("majority (" + classes[majority] + ")", majority_test);
   report += Row("tf-idf + LR (C=" + json(best_c).dump() + ")", lr_scored);
+  report += Row("char tf-idf LR (C=" + json(best_char_c).dump() + ")", char_scored);
   report += Row("fastText", ft_scored);
   report += Row("classifier", classifier_scored);
-  report += "  (classifier = fastText and TF-IDF LR blended with weight " + json(best_w).dump() +
-            " on TF-IDF, class priors^" + json(best_alpha).dump() + " divided out)\n";
+  report += "  (classifier = fastText, word and char TF-IDF LR blended with weights " +
+            json(1 - best_w - best_wc).dump() + ", " + json(best_w).dump() + ", " +
+            json(best_wc).dump() + "; class priors^" + json(best_alpha).dump() + " divided out)\n";
   char profile_line[160];
   std::snprintf(profile_line, sizeof profile_line,
                 "  classifier on the handle alone (for creators without posts): creator acc "
@@ -614,6 +713,10 @@ Status SaveNicheModel(const TrainedNiche& trained, const std::filesystem::path& 
   SPHERE_RETURN_IF_ERROR(c.fasttext_.Save(dir / kFastTextFile));
   SPHERE_RETURN_IF_ERROR(c.tfidf_.Save(dir / kVocabularyFile));
   SPHERE_RETURN_IF_ERROR(c.lr_.Save(dir / kLogisticFile));
+  if (c.char_tfidf_weight_ > 0) {
+    SPHERE_RETURN_IF_ERROR(c.char_tfidf_->Save(dir / kCharVocabularyFile));
+    SPHERE_RETURN_IF_ERROR(c.char_lr_->Save(dir / kCharLogisticFile));
+  }
   // The manifest last: a directory with a manifest is a complete model.
   return WriteFile(dir / kManifestFile, trained.manifest_json + "\n");
 }
@@ -646,12 +749,18 @@ Result<NicheClassifier> NicheClassifier::Load(const std::filesystem::path& dir) 
   }
   std::vector<std::string> classes;
   double weight = 0;
+  double char_weight = 0;  // models from before the char n-gram LR have none
+  bool char_files = false;
   double alpha = 0;
   std::vector<double> priors;
   std::string version;
   try {
     classes = manifest.at("classes").get<std::vector<std::string>>();
     weight = manifest.at("parameters").at("tfidf_weight").get<double>();
+    char_weight = manifest.at("parameters").value("char_tfidf_weight", 0.0);
+    if (const auto files = manifest.find("files"); files != manifest.end()) {
+      char_files = files->contains("char_tfidf_vocabulary") && files->contains("char_tfidf_lr");
+    }
     alpha = manifest.at("parameters").at("prior_alpha").get<double>();
     priors = manifest.at("parameters").at("class_priors").get<std::vector<double>>();
     version = manifest.at("version").get<std::string>();
@@ -659,10 +768,12 @@ Result<NicheClassifier> NicheClassifier::Load(const std::filesystem::path& dir) 
     return DataLoss(manifest_path.string() + ": " + e.what());
   }
   if (classes.size() < 2 || !std::all_of(classes.begin(), classes.end(), IsNiche) ||
-      !(weight >= 0 && weight <= 1) || !(alpha >= 0 && alpha <= 1) ||
-      priors.size() != classes.size()) {
+      !(weight >= 0 && weight <= 1) || !(char_weight >= 0 && weight + char_weight <= 1) ||
+      !(alpha >= 0 && alpha <= 1) || priors.size() != classes.size() ||
+      (char_weight > 0 && !char_files)) {
     return DataLoss(manifest_path.string() +
-                    ": classes, tfidf_weight, prior_alpha or class_priors out of range");
+                    ": classes, tfidf_weight, char_tfidf_weight (or its files), prior_alpha or "
+                    "class_priors out of range");
   }
   auto damaged = [&](const Status& s) {
     return s.code() == Code::kNotFound
@@ -676,8 +787,21 @@ Result<NicheClassifier> NicheClassifier::Load(const std::filesystem::path& dir) 
   Result<LogisticRegression> lr =
       LogisticRegression::Load(dir / kLogisticFile, static_cast<int>(classes.size()));
   if (!lr.ok()) return damaged(lr.error());
+  std::optional<TfidfVectorizer> char_tfidf;
+  std::optional<LogisticRegression> char_lr;
+  if (char_weight > 0) {
+    Result<TfidfVectorizer> v =
+        TfidfVectorizer::Load(dir / kCharVocabularyFile, TfidfTerms::kChars);
+    if (!v.ok()) return damaged(v.error());
+    Result<LogisticRegression> m =
+        LogisticRegression::Load(dir / kCharLogisticFile, static_cast<int>(classes.size()));
+    if (!m.ok()) return damaged(m.error());
+    char_tfidf.emplace(std::move(*v));
+    char_lr.emplace(std::move(*m));
+  }
   return NicheClassifier(std::move(version), std::move(classes), std::move(*fasttext),
-                         std::move(*tfidf), std::move(*lr), weight, std::move(priors), alpha);
+                         std::move(*tfidf), std::move(*lr), weight, std::move(char_tfidf),
+                         std::move(char_lr), char_weight, std::move(priors), alpha);
 }
 
 }  // namespace sphere::niche

@@ -3,9 +3,10 @@
 // through the taxonomy, core/niche.h). See docs/niche-classifier.md for the model card.
 //
 // Training splits BY CREATOR (a deterministic hash of the creator key) into train /
-// validation / test, tunes fastText and the TF-IDF + logistic-regression baseline on
-// validation only, picks the fastText/TF-IDF ensemble weight on validation, and reports
-// every model (and the majority-class baseline) once on the test creators.
+// validation / test, tunes fastText, the TF-IDF + logistic-regression baseline and a
+// character n-gram TF-IDF + logistic regression on validation only, picks their ensemble
+// weights on validation, and reports every model (and the majority-class baseline) once
+// on the test creators.
 //
 // Thread safety: a loaded NicheClassifier is immutable; Predict may be called from many
 // threads at once.
@@ -83,6 +84,7 @@ class NicheClassifier {
   const std::vector<std::string>& classes() const { return classes_; }
   const std::string& version() const { return version_; }
   double tfidf_weight() const { return tfidf_weight_; }
+  double char_tfidf_weight() const { return char_tfidf_weight_; }
   double prior_alpha() const { return prior_alpha_; }
 
  private:
@@ -92,6 +94,8 @@ class NicheClassifier {
   friend Status SaveNicheModel(const struct TrainedNiche&, const std::filesystem::path&);
   NicheClassifier(std::string version, std::vector<std::string> classes, FastTextModel fasttext,
                   TfidfVectorizer tfidf, LogisticRegression lr, double tfidf_weight,
+                  std::optional<TfidfVectorizer> char_tfidf,
+                  std::optional<LogisticRegression> char_lr, double char_tfidf_weight,
                   std::vector<double> priors, double prior_alpha);
   NichePrediction FromProbabilities(const std::vector<double>& p) const;
 
@@ -100,7 +104,12 @@ class NicheClassifier {
   FastTextModel fasttext_;
   TfidfVectorizer tfidf_;
   LogisticRegression lr_;
-  double tfidf_weight_ = 0;  // p = (1 - w) * fastText + w * TF-IDF LR
+  // The character n-gram TF-IDF LR: absent in models that do not use it (weight 0).
+  std::optional<TfidfVectorizer> char_tfidf_;
+  std::optional<LogisticRegression> char_lr_;
+  // p = (1 - w - wc) * fastText + w * word TF-IDF LR + wc * char TF-IDF LR
+  double tfidf_weight_ = 0;
+  double char_tfidf_weight_ = 0;
   // Then p_c / prior_c^alpha, renormalised: alpha > 0 trades some accuracy on the big
   // niches for recall on the small ones (macro-F1). Priors: the training posts' shares.
   std::vector<double> priors_;
@@ -124,7 +133,8 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
                                           const NicheTrainOptions& options,
                                           const ProgressFn& progress = {});
 
-// Writes fasttext.bin, tfidf_vocabulary.tsv, tfidf_lr.model and manifest.json into `dir`
+// Writes fasttext.bin, tfidf_vocabulary.tsv, tfidf_lr.model, char_tfidf_vocabulary.tsv,
+// char_tfidf_lr.model (when the blend uses them) and manifest.json into `dir`
 // (created; files already there are replaced).
 Status SaveNicheModel(const TrainedNiche& trained, const std::filesystem::path& dir);
 

@@ -72,13 +72,28 @@ TEST(NicheClassifier, LearnsSeparableNichesAndReportsEveryModel) {
   EXPECT_EQ(manifest["kind"], "niche");
   EXPECT_EQ(manifest["text_normalisation_version"], kNicheTextVersion);
   EXPECT_EQ(manifest["training_data_sha256"].get<std::string>().size(), 64u);
-  for (const char* model : {"classifier", "fasttext", "tfidf_lr", "majority"}) {
+  for (const char* model : {"classifier", "fasttext", "tfidf_lr", "char_tfidf_lr", "majority"}) {
     EXPECT_TRUE(manifest["metrics"][model]["post"].contains("macro_f1")) << model;
     EXPECT_TRUE(manifest["metrics"][model]["creator"].contains("confusion")) << model;
   }
   EXPECT_GT(manifest["metrics"]["classifier"]["creator"]["accuracy"].get<double>(), 0.9);
   EXPECT_LT(manifest["metrics"]["majority"]["creator"]["accuracy"].get<double>(), 0.6);
   EXPECT_THAT(trained.report, HasSubstr("majority"));
+  EXPECT_THAT(trained.report, HasSubstr("char tf-idf"));
+}
+
+TEST(TfidfVectorizer, CharNgramsStayWithinPaddedTokens) {
+  // "ab" -> "<ab>": <a ab b> <ab ab> <ab>; 12 terms for two tokens, so no n-gram spans
+  // the space between them.
+  TfidfVectorizer v = TfidfVectorizer::Fit({"ab cd"}, 1, TfidfTerms::kChars);
+  EXPECT_EQ(v.size(), 12);
+  EXPECT_EQ(v.Transform("ab").size(), 6u);
+  EXPECT_TRUE(v.Transform("ba").empty());  // the padding marks where a word starts and ends
+  testing::TempDir dir;
+  ASSERT_OK(v.Save(dir.path() / "v.tsv"));
+  ASSERT_OK_AND_ASSIGN(TfidfVectorizer loaded,
+                       TfidfVectorizer::Load(dir.path() / "v.tsv", TfidfTerms::kChars));
+  EXPECT_EQ(loaded.Transform("ab cd"), v.Transform("ab cd"));
 }
 
 TEST(NicheClassifier, SavedModelLoadsAndPredictsTheSame) {
@@ -90,6 +105,7 @@ TEST(NicheClassifier, SavedModelLoadsAndPredictsTheSame) {
   ASSERT_OK_AND_ASSIGN(NicheClassifier loaded, NicheClassifier::Load(model_dir));
   EXPECT_EQ(loaded.classes(), trained.classifier.classes());
   EXPECT_EQ(loaded.tfidf_weight(), trained.classifier.tfidf_weight());
+  EXPECT_EQ(loaded.char_tfidf_weight(), trained.classifier.char_tfidf_weight());
   for (const char* caption : {"gym legs day", "sunset on the island", "nothing to see"}) {
     ASSERT_OK_AND_ASSIGN(std::vector<double> a,
                          trained.classifier.Probabilities(NicheText(caption, "")));
@@ -135,6 +151,21 @@ TEST(NicheClassifier, IncompleteModelDirectoryIsDataLoss) {
   std::filesystem::remove(dir.path() / "m" / "fasttext.bin");
   EXPECT_THAT(NicheClassifier::Load(dir.path() / "m").status(),
               IsError(Code::kDataLoss, HasSubstr("fasttext.bin")));
+}
+
+TEST(NicheClassifier, CharWeightWithoutItsFilesIsDataLoss) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(TrainedNiche trained,
+                       TrainNicheClassifier(SmallCorpus(), SmallOptions(dir)));
+  auto manifest = nlohmann::json::parse(trained.manifest_json);
+  manifest["parameters"]["tfidf_weight"] = 0.25;
+  manifest["parameters"]["char_tfidf_weight"] = 0.25;
+  manifest["files"].erase("char_tfidf_vocabulary");
+  manifest["files"].erase("char_tfidf_lr");
+  trained.manifest_json = manifest.dump();
+  ASSERT_OK(SaveNicheModel(trained, dir.path() / "m"));
+  EXPECT_THAT(NicheClassifier::Load(dir.path() / "m").status(),
+              IsError(Code::kDataLoss, HasSubstr("char_tfidf_weight")));
 }
 
 TEST(NicheClassifier, LabelOutsideTheTaxonomyIsInvalidArgument) {

@@ -28,6 +28,54 @@ void ForEachTerm(std::string_view niche_text, Visit visit) {
   }
 }
 
+int Utf8Length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+constexpr int kCharMinN = 2;
+constexpr int kCharMaxN = 5;
+
+// Character n-grams (2-5 code points) of each token padded as "<token>". Tokens never
+// hold '<' or '>' (NicheText splits on ASCII punctuation), so the padding is unambiguous.
+template <typename Visit>
+void ForEachCharGram(std::string_view niche_text, Visit visit) {
+  std::string padded;
+  std::vector<size_t> starts;  // byte offset of each code point, then the end
+  for (std::string_view token : Tokens(niche_text)) {
+    padded.clear();  // (not assign("<"): GCC 12 warns a bogus -Wrestrict on it)
+    padded.push_back('<');
+    padded += token;
+    padded += '>';
+    starts.clear();
+    for (size_t i = 0; i < padded.size();) {
+      starts.push_back(i);
+      size_t length = Utf8Length(static_cast<unsigned char>(padded[i]));
+      if (i + length > padded.size()) length = 1;
+      i += length;
+    }
+    const size_t points = starts.size();
+    starts.push_back(padded.size());
+    for (size_t n = kCharMinN; n <= kCharMaxN && n <= points; ++n) {
+      for (size_t b = 0; b + n <= points; ++b) {
+        visit(std::string_view(padded).substr(starts[b], starts[b + n] - starts[b]));
+      }
+    }
+  }
+}
+
+template <typename Visit>
+void ForEachTermOf(TfidfTerms kind, std::string_view niche_text, Visit visit) {
+  if (kind == TfidfTerms::kChars) {
+    ForEachCharGram(niche_text, visit);
+  } else {
+    ForEachTerm(niche_text, visit);
+  }
+}
+
 void Silent(const char*) {}
 
 // liblinear prints training progress to stdout unless told otherwise (process-wide).
@@ -38,11 +86,12 @@ void SilenceLiblinear() {
 
 }  // namespace
 
-TfidfVectorizer TfidfVectorizer::Fit(const std::vector<std::string>& texts, int min_df) {
+TfidfVectorizer TfidfVectorizer::Fit(const std::vector<std::string>& texts, int min_df,
+                                     TfidfTerms terms) {
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> df;
   for (const std::string& text : texts) {
     std::unordered_map<std::string, int, StringHash, std::equal_to<>> in_text;
-    ForEachTerm(text, [&](std::string_view term) {
+    ForEachTermOf(terms, text, [&](std::string_view term) {
       if (in_text.find(term) == in_text.end()) in_text.emplace(std::string(term), 1);
     });
     for (auto& [term, one] : in_text) {
@@ -60,6 +109,7 @@ TfidfVectorizer TfidfVectorizer::Fit(const std::vector<std::string>& texts, int 
   }
   std::sort(kept.begin(), kept.end());  // a deterministic index order
   TfidfVectorizer v;
+  v.kind_ = terms;
   const double n = static_cast<double>(texts.size());
   for (auto& [term, count] : kept) {
     v.index_.emplace(term, static_cast<int>(v.terms_.size()));
@@ -71,7 +121,7 @@ TfidfVectorizer TfidfVectorizer::Fit(const std::vector<std::string>& texts, int 
 
 SparseVector TfidfVectorizer::Transform(std::string_view niche_text) const {
   std::unordered_map<int, int> tf;
-  ForEachTerm(niche_text, [&](std::string_view term) {
+  ForEachTermOf(kind_, niche_text, [&](std::string_view term) {
     if (auto it = index_.find(term); it != index_.end()) ++tf[it->second];
   });
   SparseVector out;
@@ -103,10 +153,11 @@ Status TfidfVectorizer::Save(const std::filesystem::path& path) const {
   return Status::Ok();
 }
 
-Result<TfidfVectorizer> TfidfVectorizer::Load(const std::filesystem::path& path) {
+Result<TfidfVectorizer> TfidfVectorizer::Load(const std::filesystem::path& path, TfidfTerms terms) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(path.string() + ": no TF-IDF vocabulary");
   TfidfVectorizer v;
+  v.kind_ = terms;
   std::string line;
   int64_t line_number = 0;
   while (std::getline(in, line)) {

@@ -19,19 +19,30 @@ namespace sphere::niche {
 // (1-based feature index, value), sorted by index.
 using SparseVector = std::vector<std::pair<int, double>>;
 
-// Unigrams and bigrams of NicheText tokens; sublinear tf (1 + ln tf), smoothed idf from
+// What a vectoriser counts in a NicheText line.
+enum class TfidfTerms {
+  kWords,  // unigrams and "a b" bigrams of the tokens
+  // Character n-grams (code points, 2 to 5) within each token padded as "<token>", so
+  // "<ootd" and "ood>" tell a word's start and end (sklearn's char_wb).
+  kChars,
+};
+
+// Terms of NicheText tokens (TfidfTerms); sublinear tf (1 + ln tf), smoothed idf from
 // the fitting texts only (ln((1 + n) / (1 + df)) + 1), rows L2-normalised.
 class TfidfVectorizer {
  public:
   // Terms in fewer than `min_df` fitting texts are dropped.
-  static TfidfVectorizer Fit(const std::vector<std::string>& texts, int min_df);
+  static TfidfVectorizer Fit(const std::vector<std::string>& texts, int min_df,
+                             TfidfTerms terms = TfidfTerms::kWords);
 
   SparseVector Transform(std::string_view niche_text) const;
   int size() const { return static_cast<int>(idf_.size()); }
 
   // One "term<TAB>idf" line per feature, in index order.
   Status Save(const std::filesystem::path& path) const;
-  static Result<TfidfVectorizer> Load(const std::filesystem::path& path);
+  // `terms` must be what the vocabulary was fitted with (the manifest records it).
+  static Result<TfidfVectorizer> Load(const std::filesystem::path& path,
+                                      TfidfTerms terms = TfidfTerms::kWords);
 
  private:
   struct StringHash {
@@ -41,6 +52,7 @@ class TfidfVectorizer {
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> index_;  // 0-based
   std::vector<std::string> terms_;
   std::vector<double> idf_;
+  TfidfTerms kind_ = TfidfTerms::kWords;
 };
 
 // L2-regularised logistic regression (liblinear L2R_LR, one-vs-rest) with a bias term.
