@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libsodium-dev
   libicu-dev libcld2-dev libfasttext-dev liblinear-dev  # caption features, niche classifier
   libopencv-dev opencv-data                              # image features (dnn, quality, Haar, BRISQUE)
+  libxgboost-dev                                         # PLEP and Market Value models
   time
   clang-14 libclang-rt-14-dev llvm-14  # scripts/fuzz.sh: libFuzzer, sanitizers, llvm-symbolizer
 )
