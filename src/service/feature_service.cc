@@ -3,12 +3,34 @@
 namespace sphere::service {
 namespace {
 
+// A creator of the store with everything the features read about them.
+struct LoadedCreator {
+  Creator creator;
+  std::vector<Post> posts;
+  std::vector<Snapshot> snapshots;
+};
+
+Result<LoadedCreator> LoadCreator(Store& store, Creator creator) {
+  LoadedCreator loaded{std::move(creator), {}, {}};
+  SPHERE_ASSIGN_OR_RETURN(loaded.posts, store.PostsOf(loaded.creator.id));
+  SPHERE_ASSIGN_OR_RETURN(loaded.snapshots, store.SnapshotsOf(loaded.creator.id));
+  return loaded;
+}
+
+// NotFound names the creator as the user typed them.
+Result<LoadedCreator> LoadCreator(Store& store, Platform platform, std::string_view handle) {
+  SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator,
+                          store.FindCreator(platform, NormalizeHandle(handle)));
+  if (!creator) {
+    return NotFound("creator: no " + std::string(ToString(platform)) + " creator '" +
+                    std::string(handle) + "' in the store");
+  }
+  return LoadCreator(store, std::move(*creator));
+}
+
 Result<features::PostFeatures> FeaturesOfStoredPost(const features::PostFeaturizer& featurizer,
-                                                    const Creator& creator,
-                                                    const std::vector<Post>& posts,
-                                                    const std::vector<Snapshot>& snapshots,
-                                                    const Post& post) {
-  features::CreatorContext context{&creator, posts, snapshots};
+                                                    const LoadedCreator& loaded, const Post& post) {
+  features::CreatorContext context{&loaded.creator, loaded.posts, loaded.snapshots};
   return featurizer.Extract(features::DraftFromPost(post), context, *post.posted_at);
 }
 
@@ -16,28 +38,27 @@ Result<features::PostFeatures> FeaturesOfStoredPost(const features::PostFeaturiz
 
 Result<int64_t> ForEachStoredPostFeatures(Store& store, const features::PostFeaturizer& featurizer,
                                           const StoredPostVisitor& visit) {
-  // Creator ids first: a visitor may use the store, and the creator scan must not hold a
-  // read cursor open across it.
-  std::vector<int64_t> creator_ids;
+  // Creators first: a visitor may use the store, and the creator scan must not hold a read
+  // cursor open across it.
+  std::vector<Creator> creators;
   SPHERE_RETURN_IF_ERROR(store.ForEachCreator([&](const Creator& c) {
-    creator_ids.push_back(c.id);
+    creators.push_back(c);
     return Status::Ok();
   }));
   int64_t undated = 0;
-  for (int64_t id : creator_ids) {
-    SPHERE_ASSIGN_OR_RETURN(std::vector<Post> posts, store.PostsOf(id));
-    if (posts.empty()) continue;
-    SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator, store.GetCreator(id));
-    if (!creator) continue;  // deleted while we ran
-    SPHERE_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, store.SnapshotsOf(id));
-    for (const Post& post : posts) {
+  for (Creator& creator : creators) {
+    LoadedCreator loaded{std::move(creator), {}, {}};
+    SPHERE_ASSIGN_OR_RETURN(loaded.posts, store.PostsOf(loaded.creator.id));
+    if (loaded.posts.empty()) continue;  // most creators: no snapshot read for them
+    SPHERE_ASSIGN_OR_RETURN(loaded.snapshots, store.SnapshotsOf(loaded.creator.id));
+    for (const Post& post : loaded.posts) {
       if (!post.posted_at) {
         ++undated;
         continue;
       }
       SPHERE_ASSIGN_OR_RETURN(features::PostFeatures f,
-                              FeaturesOfStoredPost(featurizer, *creator, posts, snapshots, post));
-      SPHERE_RETURN_IF_ERROR(visit(*creator, post, f));
+                              FeaturesOfStoredPost(featurizer, loaded, post));
+      SPHERE_RETURN_IF_ERROR(visit(loaded.creator, post, f));
     }
   }
   return undated;
@@ -47,23 +68,16 @@ Result<features::PostFeatures> StoredPostFeatures(Store& store,
                                                   const features::PostFeaturizer& featurizer,
                                                   Platform platform, std::string_view handle,
                                                   std::string_view post_id) {
-  const std::string normalized = NormalizeHandle(handle);
-  SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator, store.FindCreator(platform, normalized));
-  if (!creator) {
-    return NotFound("creator: no " + std::string(ToString(platform)) + " creator '" +
-                    std::string(handle) + "' in the store");
-  }
-  SPHERE_ASSIGN_OR_RETURN(std::vector<Post> posts, store.PostsOf(creator->id));
-  SPHERE_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, store.SnapshotsOf(creator->id));
-  for (const Post& post : posts) {
+  SPHERE_ASSIGN_OR_RETURN(LoadedCreator loaded, LoadCreator(store, platform, handle));
+  for (const Post& post : loaded.posts) {
     if (post.external_id != post_id) continue;
     if (!post.posted_at) {
       return FailedPrecondition("post: " + std::string(post_id) +
                                 " has no publication time, so it has no history before it");
     }
-    return FeaturesOfStoredPost(featurizer, *creator, posts, snapshots, post);
+    return FeaturesOfStoredPost(featurizer, loaded, post);
   }
-  return NotFound("post: no post '" + std::string(post_id) + "' by " + creator->handle);
+  return NotFound("post: no post '" + std::string(post_id) + "' by " + loaded.creator.handle);
 }
 
 Result<features::PostFeatures> DraftFeatures(Store* store,
@@ -76,16 +90,9 @@ Result<features::PostFeatures> DraftFeatures(Store* store,
   if (store == nullptr || !request.platform) {
     return InvalidArgument("creator: a creator needs a platform and a store");
   }
-  const std::string normalized = NormalizeHandle(request.handle);
-  SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator,
-                          store->FindCreator(*request.platform, normalized));
-  if (!creator) {
-    return NotFound("creator: no " + std::string(ToString(*request.platform)) + " creator '" +
-                    request.handle + "' in the store");
-  }
-  SPHERE_ASSIGN_OR_RETURN(std::vector<Post> posts, store->PostsOf(creator->id));
-  SPHERE_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, store->SnapshotsOf(creator->id));
-  features::CreatorContext context{&*creator, posts, snapshots};
+  SPHERE_ASSIGN_OR_RETURN(LoadedCreator loaded,
+                          LoadCreator(*store, *request.platform, request.handle));
+  features::CreatorContext context{&loaded.creator, loaded.posts, loaded.snapshots};
   return featurizer.Extract(request.draft, context, request.at);
 }
 

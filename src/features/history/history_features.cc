@@ -4,10 +4,15 @@
 #include <cmath>
 #include <vector>
 
+#include "core/time.h"
+
 namespace sphere::features {
 namespace {
 
-constexpr double kSecondsPerDay = 86400.0;
+// Seconds as fractional days.
+double Days(int64_t seconds) {
+  return static_cast<double>(seconds) / static_cast<double>(kSecondsPerDay);
+}
 
 std::optional<double> Median(std::vector<double> values) {
   if (values.empty()) return std::nullopt;
@@ -67,7 +72,7 @@ void AddSnapshotFeatures(std::span<const Snapshot> snapshots, UnixSeconds at,
   if (before.empty()) return;
   std::stable_sort(before.begin(), before.end(),
                    [](const Snapshot* a, const Snapshot* b) { return a->taken_at < b->taken_at; });
-  h->days_since_snapshot = static_cast<double>(at - before.back()->taken_at) / kSecondsPerDay;
+  h->days_since_snapshot = Days(at - before.back()->taken_at);
 
   for (auto it = before.rbegin(); it != before.rend(); ++it) {
     if ((*it)->engagement_rate) {
@@ -89,12 +94,12 @@ void AddSnapshotFeatures(std::span<const Snapshot> snapshots, UnixSeconds at,
   // Growth against the snapshot nearest to growth_days before the latest, normalised to
   // growth_days so that weekly and monthly series read alike. Needs a base at least half
   // the window back, so two snapshots a day apart do not pass for a month's growth.
-  const double target =
-      static_cast<double>(latest->taken_at) - options.growth_days * kSecondsPerDay;
+  const double target = static_cast<double>(latest->taken_at) -
+                        options.growth_days * static_cast<double>(kSecondsPerDay);
   const Snapshot* base = nullptr;
   for (const Snapshot* s : before) {
     if (!s->followers || *s->followers <= 0) continue;
-    const double gap_days = static_cast<double>(latest->taken_at - s->taken_at) / kSecondsPerDay;
+    const double gap_days = Days(latest->taken_at - s->taken_at);
     if (gap_days < options.growth_days / 2.0) continue;
     if (base == nullptr || std::abs(static_cast<double>(s->taken_at) - target) <
                                std::abs(static_cast<double>(base->taken_at) - target)) {
@@ -102,7 +107,7 @@ void AddSnapshotFeatures(std::span<const Snapshot> snapshots, UnixSeconds at,
     }
   }
   if (base == nullptr) return;
-  const double gap_days = static_cast<double>(latest->taken_at - base->taken_at) / kSecondsPerDay;
+  const double gap_days = Days(latest->taken_at - base->taken_at);
   const double ratio =
       static_cast<double>(*latest->followers) / static_cast<double>(*base->followers) - 1.0;
   h->follower_growth = ratio * options.growth_days / gap_days;
@@ -134,10 +139,8 @@ HistoryFeatures ComputeHistory(const Creator& creator, std::span<const Post> pos
       carousels += p.media_type == MediaType::kCarousel;
       videos += p.media_type == MediaType::kVideo;
       sponsored += p.sponsored;
-      last_30d += at - *p.posted_at <= 30 * 86400;
-      if (i > 0)
-        gaps.push_back(static_cast<double>(*p.posted_at - *before[i - 1]->posted_at) /
-                       kSecondsPerDay);
+      last_30d += at - *p.posted_at <= 30 * kSecondsPerDay;
+      if (i > 0) gaps.push_back(Days(*p.posted_at - *before[i - 1]->posted_at));
     }
     const auto n = static_cast<int64_t>(before.size());
     h.carousel_share = Share(carousels, n);
@@ -145,7 +148,7 @@ HistoryFeatures ComputeHistory(const Creator& creator, std::span<const Post> pos
     h.sponsored_share = Share(sponsored, n);
     h.posts_last_30d = static_cast<double>(last_30d);
     h.median_gap_days = Median(std::move(gaps));
-    h.days_since_last_post = static_cast<double>(at - *before.back()->posted_at) / kSecondsPerDay;
+    h.days_since_last_post = Days(at - *before.back()->posted_at);
   }
 
   // Level, trend and consistency over the most recent scored posts.

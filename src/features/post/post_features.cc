@@ -16,9 +16,10 @@ void AppendPostContext(const PostDraft& draft, FeatureVector* out) {
   std::optional<double> hour, weekday;
   if (draft.posted_at) {
     // UTC: the data sets carry no time zone for their creators.
-    const int64_t seconds_of_day = ((*draft.posted_at % 86400) + 86400) % 86400;
+    const int64_t seconds_of_day =
+        ((*draft.posted_at % kSecondsPerDay) + kSecondsPerDay) % kSecondsPerDay;
     hour = static_cast<double>(seconds_of_day / 3600);
-    const int64_t days = (*draft.posted_at - seconds_of_day) / 86400;
+    const int64_t days = (*draft.posted_at - seconds_of_day) / kSecondsPerDay;
     weekday =
         static_cast<double>(((days + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday; 0 = Monday
   }
@@ -30,31 +31,34 @@ void AppendPostContext(const PostDraft& draft, FeatureVector* out) {
   out->Add("post.age_days", draft.age_days);
 }
 
-void AppendCreatorProfile(const Creator& creator, FeatureVector* out);
-
 // `creator` null (a draft for nobody in particular): every profile feature is missing.
-void AppendCreatorProfileOrMissing(const Creator* creator, FeatureVector* out) {
-  if (creator == nullptr) {
-    for (std::string_view name :
-         {"creator.instagram", "creator.tiktok", "creator.youtube", "creator.followers",
-          "creator.following", "creator.posts_count", "creator.verified"}) {
-      out->Add(name, kMissing);
-    }
-    return;
-  }
-  AppendCreatorProfile(*creator, out);
+void AppendCreatorProfile(const Creator* creator, FeatureVector* out) {
+  auto is_platform = [creator](Platform p) -> std::optional<double> {
+    if (creator == nullptr) return std::nullopt;
+    return creator->platform == p ? 1.0 : 0.0;
+  };
+  auto field = [creator](std::optional<int64_t> Creator::*member) {
+    return creator == nullptr ? std::nullopt : AsDouble(creator->*member);
+  };
+  std::optional<double> verified;
+  if (creator != nullptr && creator->verified) verified = *creator->verified ? 1.0 : 0.0;
+  out->Add("creator.instagram", is_platform(Platform::kInstagram));
+  out->Add("creator.tiktok", is_platform(Platform::kTikTok));
+  out->Add("creator.youtube", is_platform(Platform::kYouTube));
+  out->Add("creator.followers", field(&Creator::followers));
+  out->Add("creator.following", field(&Creator::following));
+  out->Add("creator.posts_count", field(&Creator::posts_count));
+  out->Add("creator.verified", verified);
 }
 
-void AppendCreatorProfile(const Creator& creator, FeatureVector* out) {
-  out->Add("creator.instagram", creator.platform == Platform::kInstagram);
-  out->Add("creator.tiktok", creator.platform == Platform::kTikTok);
-  out->Add("creator.youtube", creator.platform == Platform::kYouTube);
-  out->Add("creator.followers", AsDouble(creator.followers));
-  out->Add("creator.following", AsDouble(creator.following));
-  out->Add("creator.posts_count", AsDouble(creator.posts_count));
-  std::optional<double> verified;
-  if (creator.verified) verified = *creator.verified ? 1.0 : 0.0;
-  out->Add("creator.verified", verified);
+// The one order of the groups: Extract and PostFeatureNames both assemble through here.
+void AppendAll(const PostDraft& draft, const Creator* creator, const PostFeatures& parts,
+               FeatureVector* out) {
+  AppendPostContext(draft, out);
+  AppendCreatorProfile(creator, out);
+  AppendCaptionFeatures(parts.caption, out);
+  AppendVisualFeatures(parts.visual, out);
+  AppendHistoryFeatures(parts.history, out);
 }
 
 }  // namespace
@@ -94,24 +98,14 @@ Result<PostFeatures> PostFeaturizer::Extract(const PostDraft& draft, const Creat
   result.history = ComputeHistory(context.creator ? *context.creator : kNobody, context.posts,
                                   context.snapshots, at, history_);
 
-  FeatureVector& v = result.vector;
-  AppendPostContext(draft, &v);
-  AppendCreatorProfileOrMissing(context.creator, &v);
-  AppendCaptionFeatures(result.caption, &v);
-  AppendVisualFeatures(result.visual, &v);
-  AppendHistoryFeatures(result.history, &v);
+  AppendAll(draft, context.creator, result, &result.vector);
   return result;
 }
 
 const std::vector<std::string>& PostFeatureNames() {
   static const std::vector<std::string> names = [] {
     FeatureVector v;
-    PostDraft draft;
-    AppendPostContext(draft, &v);
-    AppendCreatorProfileOrMissing(nullptr, &v);
-    AppendCaptionFeatures(CaptionFeatures{}, &v);
-    AppendVisualFeatures(VisualFeatures{}, &v);
-    AppendHistoryFeatures(HistoryFeatures{}, &v);
+    AppendAll(PostDraft{}, nullptr, PostFeatures{}, &v);
     return v.Names();
   }();
   return names;
