@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "service/import_service.h"
+#include "testing/feature_expectations.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -14,24 +15,13 @@ namespace sphere::service {
 namespace {
 
 using sphere::testing::DataFile;
+using sphere::testing::ExpectSameVector;
 using sphere::testing::TempDir;
 
 struct StoredVector {
   Post post;
   features::FeatureVector vector;
 };
-
-void ExpectSameVector(const features::FeatureVector& a, const features::FeatureVector& b) {
-  ASSERT_EQ(a.Names(), b.Names());
-  for (size_t i = 0; i < a.size(); ++i) {
-    SCOPED_TRACE(a[i].name);
-    if (std::isnan(a[i].value)) {
-      EXPECT_TRUE(std::isnan(b[i].value)) << b[i].value;
-    } else {
-      EXPECT_EQ(a[i].value, b[i].value);
-    }
-  }
-}
 
 // The real Kim posts and influencers in a temporary SQLite store, and every stored post's
 // features as training computes them.

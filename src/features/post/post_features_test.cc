@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/time.h"
+#include "testing/feature_expectations.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -112,15 +113,7 @@ TEST_F(PostFeaturesTest, SameInputSameVector) {
   draft.posted_at = At("2019-03-02T17:00:00Z");
   ASSERT_OK_AND_ASSIGN(PostFeatures a, featurizer_->Extract(draft, {}, *draft.posted_at));
   ASSERT_OK_AND_ASSIGN(PostFeatures b, featurizer_->Extract(draft, {}, *draft.posted_at));
-  ASSERT_EQ(a.vector.size(), b.vector.size());
-  for (size_t i = 0; i < a.vector.size(); ++i) {
-    SCOPED_TRACE(a.vector[i].name);
-    if (std::isnan(a.vector[i].value)) {
-      EXPECT_TRUE(std::isnan(b.vector[i].value));
-    } else {
-      EXPECT_EQ(a.vector[i].value, b.vector[i].value);
-    }
-  }
+  sphere::testing::ExpectSameVector(a.vector, b.vector);
 }
 
 }  // namespace
