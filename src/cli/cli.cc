@@ -22,6 +22,7 @@ int Run(int argc, char** argv) {
   AddSynthCommand(app, global, action);
   AddTrainCommand(app, global, action);
   AddFeaturesCommand(app, global, action);
+  AddPlepCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -20,5 +20,6 @@ void AddStatsCommand(CLI::App& app, const GlobalOptions& global, Action& action)
 void AddSynthCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, Action& action);
+void AddPlepCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace sphere::cli

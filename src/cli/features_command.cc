@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/arguments.h"
 #include "cli/commands.h"
 #include "core/time.h"
 #include "features/assets.h"
@@ -33,17 +34,6 @@ struct FeaturesFlags {
   std::string assets;
   bool json = false;
 };
-
-// "2019-05-26T18:00:00Z", "2019-05-26" or unix seconds.
-Result<UnixSeconds> ParseAt(const std::string& text) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
-      text.size() <= 12) {
-    return static_cast<UnixSeconds>(std::stoll(text));
-  }
-  Result<UnixSeconds> t = ParseIsoTime(text);
-  if (!t.ok()) return InvalidArgument("--at: " + t.status().message());
-  return t;
-}
 
 std::string Hex(const features::DominantColour& c) {
   return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);

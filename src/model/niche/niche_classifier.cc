@@ -30,15 +30,6 @@ constexpr const char* kManifestFile = "manifest.json";
 constexpr int kTfidfMinDf = 2;
 constexpr int kCharTfidfMinDf = 3;
 
-uint64_t Fnv1a64(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 // Deletes a scratch directory on every path out of training.
 class ScratchDir {
  public:
@@ -229,25 +220,6 @@ std::string VersionFor(UnixSeconds now) {
 }
 
 }  // namespace
-
-Split SplitOf(std::string_view creator) {
-  const uint64_t bucket = Fnv1a64(creator) % 100;
-  if (bucket < 70) return Split::kTrain;
-  if (bucket < 85) return Split::kValidation;
-  return Split::kTest;
-}
-
-std::string_view ToString(Split split) {
-  switch (split) {
-    case Split::kTrain:
-      return "train";
-    case Split::kValidation:
-      return "validation";
-    case Split::kTest:
-      return "test";
-  }
-  return "?";
-}
 
 std::filesystem::path NicheModelDir(const std::filesystem::path& models_root,
                                     std::string_view version) {

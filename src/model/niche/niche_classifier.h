@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/domain.h"
+#include "core/split.h"
 #include "core/status.h"
 #include "model/niche/fasttext_model.h"
 #include "model/niche/tfidf_lr.h"
@@ -38,11 +39,10 @@ struct LabelledText {
   std::string niche;  // an id of Niches()
 };
 
-// Where a creator falls: by FNV-1a 64 of the creator key, mod 100: [0, 70) train,
-// [70, 85) validation, [85, 100) test.
-enum class Split { kTrain, kValidation, kTest };
-Split SplitOf(std::string_view creator);
-std::string_view ToString(Split split);
+// Where a creator falls: core/split.h, shared by every model.
+using ::sphere::Split;
+using ::sphere::SplitOf;
+using ::sphere::ToString;
 
 struct NicheTrainOptions {
   int seed = 1;
