@@ -241,12 +241,23 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
     creators[CreatorKeyOf(s.platform, s.creator_handle)].snapshots.push_back(s);
   }
   for (auto& [key, data] : creators) {
-    if (data.creator.handle.empty()) continue;  // posts of a creator the file never profiled
+    const bool profiled = !data.creator.handle.empty();
+    if (!profiled && data.posts.empty()) continue;  // snapshots only: nothing to score
+    if (!profiled) {
+      // A file of posts without profiles (a canonical posts.csv): the creator is who the
+      // posts name, with the store's profile when the store knows them.
+      const Post& any = data.posts.front();
+      data.creator.platform = any.platform;
+      data.creator.handle = any.creator_handle;
+    }
     if (store != nullptr) {
-      // The store's id, when it knows the creator, so their inferred niche can be used.
       SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> stored,
                               store->FindCreator(data.creator.platform, data.creator.handle));
-      if (stored) data.creator.id = stored->id;
+      if (stored && !profiled) {
+        data.creator = std::move(*stored);
+      } else if (stored) {
+        data.creator.id = stored->id;  // so their inferred niche can be used
+      }
     }
     SPHERE_ASSIGN_OR_RETURN(data.niche, PlepNicheOf(store, data.creator));
   }
@@ -260,22 +271,19 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
   int inside = 0;
   for (const Post& post : sink.posts) {
     const CreatorData& data = creators[CreatorKeyOf(post.platform, post.creator_handle)];
-    const bool known_creator = !data.creator.handle.empty();
-    features::CreatorContext context{known_creator ? &data.creator : nullptr, {}, {}};
+    features::CreatorContext context{&data.creator, {}, {}};
     features::PostDraft draft = features::DraftFromPost(post);
     UnixSeconds at = 0;
     if (post.posted_at) {
       at = *post.posted_at;
-      if (known_creator) {
-        context.posts = data.posts;  // the featurizer reads only those strictly before `at`
-        context.snapshots = data.snapshots;
-      }
+      context.posts = data.posts;  // the featurizer reads only those strictly before `at`
+      context.snapshots = data.snapshots;
     } else {
       ++report.without_time;  // no "before": profile only, no history
       at = post.observed_at.value_or(0);
     }
     SPHERE_ASSIGN_OR_RETURN(features::PostFeatures f, featurizer.Extract(draft, context, at));
-    const features::FeatureVector x = PlepVector(f, known_creator ? data.niche : std::nullopt);
+    const features::FeatureVector x = PlepVector(f, data.niche);
     SPHERE_ASSIGN_OR_RETURN(plep::PlepPrediction p, model.Predict(x));
     ++report.posts;
 
@@ -381,9 +389,22 @@ std::vector<std::string> FavouriteHashtags(const CreatorData& data, UnixSeconds 
       i = j;
     }
   }
+  // Disclosure tags mark a paid post; they are not reach a creator can add.
+  auto disclosure = [](std::string_view tag) {
+    for (std::string_view d : {"#ad", "#ads", "#advert", "#sponsored", "#spon", "#partner",
+                               "#paidpartnership", "#gifted", "#werbung", "#anzeige"}) {
+      if (tag.size() == d.size() &&
+          std::equal(tag.begin(), tag.end(), d.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        return true;
+      }
+    }
+    return false;
+  };
   std::vector<std::pair<int, std::string>> ranked;
   for (auto& [tag, n] : counts) {
-    if (caption.find(tag) == std::string_view::npos) ranked.emplace_back(-n, tag);
+    if (caption.find(tag) == std::string_view::npos && !disclosure(tag)) ranked.emplace_back(-n, tag);
   }
   std::sort(ranked.begin(), ranked.end());
   std::vector<std::string> tags;

@@ -68,7 +68,10 @@ Result<std::shared_ptr<const plep::PlepModel>> LoadCurrentPlep(Store& store);
 
 // sphere predict-posts: scores every post of a file the importer reads. Each post's
 // history is its creator's posts in the same file strictly before it (a post without a
-// time gets no history). Writes CSV, one row per post, in file order.
+// time gets no history). A creator's profile is the file's; a creator the file does not
+// profile (a posts-only file) gets the store's profile when the store knows them. The niche
+// is the profile's category, else the store's inferred niche. Writes CSV, one row per
+// post, in file order.
 struct PredictPostsReport {
   int64_t posts = 0;
   int64_t without_time = 0;

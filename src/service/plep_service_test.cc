@@ -16,6 +16,7 @@
 #include "ingest/canonical/canonical_writer.h"
 #include "ingest/collecting_sink.h"
 #include "ingest/formats.h"
+#include "model/xgboost/xgboost_model.h"
 #include "service/import_service.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
@@ -118,6 +119,26 @@ TEST_F(PlepServiceTest, TrainsRegistersAndBeatsFollowersOnHeldOutRealCreators) {
   EXPECT_GT(test["model"]["spearman"].get<double>(), 0.8) << test.dump(2);
   EXPECT_GT(test["model"]["engagement_rate_spearman"].get<double>(),
             test["followers_only"]["engagement_rate_spearman"].get<double>());
+
+  // The served contributions (trees::Forest) equal XGBoost's own pred_contribs on the same
+  // model, on every real training row.
+  ASSERT_OK_AND_ASSIGN(PlepTrainingSet set, BuildPlepTrainingSet(*store_, *featurizer_));
+  std::ifstream engagement_file(report_.model_dir / "engagement.json");
+  std::stringstream engagement_json;
+  engagement_json << engagement_file.rdbuf();
+  ASSERT_OK_AND_ASSIGN(xgb::Booster booster, xgb::Booster::Load(engagement_json.str()));
+  xgb::DenseMatrix x{set.data.values(), set.data.size(), set.data.cols()};
+  ASSERT_OK_AND_ASSIGN(std::vector<float> expected, booster.Contributions(x));
+  double max_diff = 0;
+  std::vector<double> got(set.data.cols() + 1);
+  for (size_t i = 0; i < set.data.size(); ++i) {
+    ASSERT_OK(current->engagement_forest().Contributions(set.data.Row(i), got));
+    for (size_t k = 0; k <= set.data.cols(); ++k) {
+      max_diff = std::max(max_diff, std::abs(got[k] - expected[i * (set.data.cols() + 1) + k]));
+    }
+  }
+  EXPECT_LT(max_diff, 1e-4) << "over " << set.data.size() << " rows";
+  EXPECT_GT(set.data.size(), 2000u);
 
   // --if-absent: a registered model that loads is kept.
   TrainPlepOptions again = options_;

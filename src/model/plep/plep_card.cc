@@ -8,6 +8,8 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr int kMinGroupPosts = 30;
+
 std::string F(const json& v) {
   return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("–");
 }
@@ -31,13 +33,23 @@ std::string GroupTable(const json& groups, std::string_view title) {
       "\n### {}\n\n| {} | posts | Spearman | MAE | ER Spearman | 80% coverage | followers-only "
       "Spearman | followers-only MAE |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
       title, title);
+  int small = 0;
   for (const auto& [name, b] : groups.items()) {
+    // A handful of posts gives a correlation of noise (a Spearman of -1 over two posts).
+    if (At(b, {"posts"}).is_number() && At(b, {"posts"}).get<int>() < kMinGroupPosts) {
+      ++small;
+      continue;
+    }
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", name,
                        At(b, {"posts"}).dump(), F(At(b, {"model", "spearman"})),
                        F(At(b, {"model", "mae"})),
                        F(At(b, {"model", "engagement_rate_spearman"})),
                        Pct(At(b, {"range", "coverage"})), F(At(b, {"followers_only", "spearman"})),
                        F(At(b, {"followers_only", "mae"})));
+  }
+  if (small > 0) {
+    out += fmt::format("\n{} group{} with fewer than {} test posts not shown (the manifest has them).\n",
+                       small, small == 1 ? "" : "s", kMinGroupPosts);
   }
   return out;
 }
@@ -72,7 +84,9 @@ Result<std::string> PlepModelCard(std::string_view manifest_json) {
       At(m, {"data", "validation_creators"}).dump(), At(m, {"data", "test_posts"}).dump(),
       At(m, {"data", "test_creators"}).dump());
   out += fmt::format("- split: {}\n", m.value("split", "?"));
-  out += fmt::format("- training took {} s\n", At(m, {"training_seconds"}).dump());
+  out += fmt::format("- training took {:.1f} s\n", At(m, {"training_seconds"}).is_number()
+                                                      ? At(m, {"training_seconds"}).get<double>()
+                                                      : 0.0);
 
   out += "\n## Held-out creators (test), scored once\n\n";
   out += "| | posts | Spearman ln(1+e) | MAE ln(1+e) | engagement-rate Spearman | 80% coverage |\n";
@@ -135,7 +149,7 @@ Result<std::string> PlepModelCard(std::string_view manifest_json) {
 
   out += "\n## Range\n\n";
   out += fmt::format(
-      "{} Scale {} over {} calibration posts, difficulty floor {}.\n",
+      "{}. Scale {} over {} calibration posts, difficulty floor {}.\n",
       At(m, {"range", "method"}).is_string() ? At(m, {"range", "method"}).get<std::string>() : "",
       F(At(m, {"range", "scale"})), At(m, {"range", "calibration_posts"}).dump(),
       F(At(m, {"range", "difficulty_floor"})));

@@ -14,6 +14,7 @@
 
 #include "core/niche.h"
 #include "features/post/post_features.h"
+#include "model/plep/plep_card.h"
 #include "model/plep/plep_dataset.h"
 #include "model/plep/plep_features.h"
 #include "model/plep/plep_model.h"
@@ -190,6 +191,14 @@ TEST_F(PlepTrainTest, BeatsTheFollowersBaselineCoversWhatTheRangePromisesAndReco
   // The manifest records the schema, the data and the parameters.
   const nlohmann::json manifest = Manifest();
   ExpectManifestComplete(manifest, *data_);
+
+  // The model card shows them for people.
+  ASSERT_OK_AND_ASSIGN(std::string card, PlepModelCard(trained_->model->manifest_json()));
+  EXPECT_THAT(card, HasSubstr("## Held-out creators (test), scored once"));
+  EXPECT_THAT(card, HasSubstr("## Held out by creator AND time"));
+  EXPECT_THAT(card, HasSubstr("## Calibration"));
+  EXPECT_THAT(card, HasSubstr(trained_->model->version()));
+  EXPECT_THAT(PlepModelCard("{}").status(), IsError(Code::kInvalidArgument, HasSubstr("PLEP")));
 }
 
 void ExpectManifestComplete(const nlohmann::json& m, const PlepDataset& data) {
