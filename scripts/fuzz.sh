@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2; }
-readonly targets=(fuzz_numbers fuzz_csv_reader fuzz_formats fuzz_caption fuzz_image)
+readonly targets=(fuzz_numbers fuzz_csv_reader fuzz_formats fuzz_caption fuzz_image fuzz_forest)
 readonly work="$PWD/build/fuzz/corpus-work"
 readonly artifacts="$PWD/build/fuzz/artifacts"
 readonly logs="$PWD/build/fuzz/logs"

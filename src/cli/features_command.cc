@@ -21,17 +21,8 @@ namespace sphere::cli {
 namespace {
 
 struct FeaturesFlags {
-  std::string caption;
-  std::string image;
-  std::string image_description;
-  std::string creator;
-  std::string platform = "instagram";
-  std::string at;
-  std::string format = "image";
-  bool sponsored = false;
-  std::optional<double> age_days;
+  DraftArgs draft;
   std::string post;
-  std::string assets;
   bool json = false;
 };
 
@@ -108,57 +99,34 @@ void PrintTable(const features::PostFeatures& f) {
 }
 
 Status RunFeatures(const GlobalOptions& global, const FeaturesFlags& flags) {
+  const DraftArgs& draft = flags.draft;
   const bool stored_post = !flags.post.empty();
-  if (stored_post && flags.creator.empty()) {
+  if (stored_post && draft.creator.empty()) {
     return InvalidArgument("--post: needs --creator (post ids are per creator)");
   }
-  if (stored_post && (!flags.caption.empty() || !flags.image.empty() ||
-                      !flags.image_description.empty() || !flags.at.empty())) {
+  if (stored_post && (!draft.caption.empty() || !draft.image.empty() ||
+                      !draft.image_description.empty() || !draft.at.empty())) {
     return InvalidArgument(
         "--post: a stored post brings its own caption, image and time; "
         "drop --caption/--image/--image-description/--at");
   }
-  if (!flags.image.empty() && !flags.image_description.empty()) {
-    return InvalidArgument("--image-description: give an image or its description, not both");
-  }
-  SPHERE_ASSIGN_OR_RETURN(Platform platform, ParsePlatform(flags.platform));
-  const features::AssetDir assets = features::AssetDir::Locate(flags.assets);
-  SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::PostFeaturizer> featurizer,
-                          features::PostFeaturizer::Create(assets));
-
+  const features::AssetDir assets = features::AssetDir::Locate(draft.assets);
   std::unique_ptr<Store> store;
-  if (!flags.creator.empty()) {
-    SPHERE_ASSIGN_OR_RETURN(store, OpenStore(global.store_url));
-  }
-
   features::PostFeatures result;
   if (stored_post) {
+    SPHERE_ASSIGN_OR_RETURN(Platform platform, ParsePlatform(draft.platform));
+    SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::PostFeaturizer> featurizer,
+                            features::PostFeaturizer::Create(assets));
+    SPHERE_ASSIGN_OR_RETURN(store, OpenStore(global.store_url));
     SPHERE_ASSIGN_OR_RETURN(result, service::StoredPostFeatures(*store, *featurizer, platform,
-                                                                flags.creator, flags.post));
+                                                                draft.creator, flags.post));
   } else {
-    service::DraftRequest request;
-    request.draft.caption = flags.caption;
-    request.draft.image_description = flags.image_description;
-    Result<MediaType> format = ParseMediaType(flags.format);
-    if (!format.ok()) return InvalidArgument("--format: " + format.status().message());
-    request.draft.media_type = *format;
-    request.draft.sponsored = flags.sponsored;
-    request.draft.age_days = flags.age_days;
-    if (flags.at.empty()) {
-      request.at = static_cast<UnixSeconds>(std::time(nullptr));
-    } else {
-      SPHERE_ASSIGN_OR_RETURN(request.at, ParseAt(flags.at));
+    SPHERE_ASSIGN_OR_RETURN(service::DraftRequest request, DraftRequestOf(draft, assets));
+    SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::PostFeaturizer> featurizer,
+                            features::PostFeaturizer::Create(assets));
+    if (!draft.creator.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(store, OpenStore(global.store_url));
     }
-    request.draft.posted_at = request.at;
-    if (!flags.image.empty()) {
-      SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::ImageFeaturizer> images,
-                              features::ImageFeaturizer::Create(assets));
-      Result<features::VisualFeatures> visual = images->FromFile(flags.image);
-      if (!visual.ok()) return visual.status().WithContext("--image " + flags.image);
-      request.draft.image = std::move(*visual);
-    }
-    request.platform = platform;
-    request.handle = flags.creator;
     SPHERE_ASSIGN_OR_RETURN(result, service::DraftFeatures(store.get(), *featurizer, request));
   }
 
@@ -177,26 +145,10 @@ void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, Action& acti
   CLI::App* cmd = app.add_subcommand(
       "features",
       "Print the named feature vector the post models see for a draft or a stored post");
-  cmd->add_option("--caption", flags->caption, "The draft's caption (any UTF-8)");
-  cmd->add_option("--image", flags->image, "An image file (JPEG, PNG or WebP)");
-  cmd->add_option("--image-description", flags->image_description,
-                  "The platform's image description, when there is no image "
-                  "(\"Image may contain: 2 people, smiling\")");
-  cmd->add_option("--creator", flags->creator,
+  AddDraftOptions(cmd, flags->draft,
                   "Handle of a creator in the store: adds their profile and history before --at");
-  cmd->add_option("--platform", flags->platform, "instagram | tiktok | youtube")
-      ->capture_default_str();
-  cmd->add_option("--at", flags->at,
-                  "When the post goes out: ISO 8601 (2019-05-26T18:00:00Z) or unix seconds; "
-                  "default now. History is taken strictly before it");
-  cmd->add_option("--format", flags->format, "image | video | carousel")->capture_default_str();
-  cmd->add_flag("--sponsored", flags->sponsored, "A paid partnership");
-  cmd->add_option("--age-days", flags->age_days,
-                  "Days after publication at which the counts are read (post.age_days)");
   cmd->add_option("--post", flags->post,
                   "A stored post's id (with --creator): print what training sees for it");
-  cmd->add_option("--assets", flags->assets,
-                  "Directory of the pinned assets (default $SPHERE_ASSETS or var/assets)");
   cmd->add_flag("--json", flags->json, "Print JSON: features in schema order, then details");
   cmd->callback([&global, &action, flags] {
     action = [&global, flags] { return RunFeatures(global, *flags); };

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +12,6 @@
 #include "core/time.h"
 #include "features/assets.h"
 #include "features/post/post_features.h"
-#include "features/visual/visual_features.h"
 #include "model/explain/drivers.h"
 #include "service/plep_service.h"
 #include "store/store.h"
@@ -74,17 +72,12 @@ Status RunPredictPosts(const GlobalOptions& global, const PredictPostsFlags& fla
 }
 
 struct DiagnoseFlags {
-  std::string creator;
-  std::string platform = "instagram";
-  std::string caption;
-  std::string image;
-  std::string image_description;
-  std::string at;
-  std::string format = "image";
-  bool sponsored = false;
-  double age_days = 30;
+  DraftArgs draft = [] {
+    DraftArgs d;
+    d.age_days = 30;  // a forecast: what the post will have a month after it goes out
+    return d;
+  }();
   std::string model;
-  std::string assets;
   bool json = false;
 };
 
@@ -127,41 +120,11 @@ void PrintDiagnosis(const service::Diagnosis& d, const service::DraftRequest& re
 }
 
 Status RunDiagnose(const GlobalOptions& global, const DiagnoseFlags& flags) {
-  if (!flags.image.empty() && !flags.image_description.empty()) {
-    return InvalidArgument("--image-description: give an image or its description, not both");
-  }
-  SPHERE_ASSIGN_OR_RETURN(Platform platform, ParsePlatform(flags.platform));
-  service::DraftRequest request;
-  request.platform = platform;
-  request.handle = flags.creator;
-  request.draft.caption = flags.caption;
-  request.draft.image_description = flags.image_description;
-  Result<MediaType> format = ParseMediaType(flags.format);
-  if (!format.ok()) return InvalidArgument("--format: " + format.status().message());
-  request.draft.media_type = *format;
-  request.draft.sponsored = flags.sponsored;
-  if (!(flags.age_days >= 0 && flags.age_days <= 3650)) {
-    return InvalidArgument("--age-days: must be between 0 and 3650");
-  }
-  request.draft.age_days = flags.age_days;
-  if (flags.at.empty()) {
-    request.at = static_cast<UnixSeconds>(std::time(nullptr));
-  } else {
-    SPHERE_ASSIGN_OR_RETURN(request.at, ParseAt(flags.at));
-  }
-  request.draft.posted_at = request.at;
-
+  const features::AssetDir assets = features::AssetDir::Locate(flags.draft.assets);
+  SPHERE_ASSIGN_OR_RETURN(service::DraftRequest request, DraftRequestOf(flags.draft, assets));
   SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
   SPHERE_ASSIGN_OR_RETURN(std::shared_ptr<const plep::PlepModel> model,
                           LoadModel(*store, flags.model));
-  const features::AssetDir assets = features::AssetDir::Locate(flags.assets);
-  if (!flags.image.empty()) {
-    SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::ImageFeaturizer> images,
-                            features::ImageFeaturizer::Create(assets));
-    Result<features::VisualFeatures> visual = images->FromFile(flags.image);
-    if (!visual.ok()) return visual.status().WithContext("--image " + flags.image);
-    request.draft.image = std::move(*visual);
-  }
   SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::PostFeaturizer> featurizer,
                           features::PostFeaturizer::Create(assets));
   SPHERE_ASSIGN_OR_RETURN(service::Diagnosis d,
@@ -173,7 +136,7 @@ Status RunDiagnose(const GlobalOptions& global, const DiagnoseFlags& flags) {
   const plep::PlepPrediction& p = d.explanation.prediction;
   nlohmann::ordered_json j;
   j["creator"] = request.handle;
-  j["platform"] = ToString(platform);
+  j["platform"] = ToString(*request.platform);
   j["at"] = FormatIsoTime(request.at);
   j["model_version"] = d.model_version;
   j["prediction"] = {{"engagement", p.engagement},
@@ -228,25 +191,15 @@ void AddPlepCommands(CLI::App& app, const GlobalOptions& global, Action& action)
       "diagnose",
       "A draft post for a creator in the store: predicted engagement with its range, the "
       "drivers that raise and lower it, and what-ifs re-scored by the model");
-  d->add_option("--creator", diagnose->creator, "Handle of a creator in the store")->required();
-  d->add_option("--platform", diagnose->platform, "instagram | tiktok | youtube")
-      ->capture_default_str();
-  d->add_option("--caption", diagnose->caption, "The draft's caption (any UTF-8)")->required();
-  d->add_option("--image", diagnose->image, "An image file (JPEG, PNG or WebP)");
-  d->add_option("--image-description", diagnose->image_description,
-                "The platform's image description, when there is no image");
-  d->add_option("--at", diagnose->at,
-                "When it goes out: ISO 8601 (2019-05-26T18:00:00Z) or unix seconds; default now");
-  d->add_option("--format", diagnose->format, "image | carousel | video")->capture_default_str();
-  d->add_flag("--sponsored", diagnose->sponsored, "A paid partnership");
-  d->add_option("--age-days", diagnose->age_days,
-                "Days after posting at which engagement is counted")
-      ->capture_default_str();
+  AddDraftOptions(d, diagnose->draft, "Handle of a creator in the store (required)");
   d->add_option("--model", diagnose->model, "A PLEP model directory (default: the latest)");
-  d->add_option("--assets", diagnose->assets,
-                "Asset directory (default: $SPHERE_ASSETS, else var/assets)");
   d->add_flag("--json", diagnose->json, "Print JSON");
   d->callback([&global, &action, diagnose] {
+    if (diagnose->draft.creator.empty()) throw CLI::RequiredError("--creator");
+    if (diagnose->draft.caption.empty() && diagnose->draft.image.empty() &&
+        diagnose->draft.image_description.empty()) {
+      throw CLI::RequiredError("--caption (or --image / --image-description)");
+    }
     action = [&global, diagnose] { return RunDiagnose(global, *diagnose); };
   });
 }

@@ -3,13 +3,6 @@
 namespace sphere::service {
 namespace {
 
-// A creator of the store with everything the features read about them.
-struct LoadedCreator {
-  Creator creator;
-  std::vector<Post> posts;
-  std::vector<Snapshot> snapshots;
-};
-
 Result<LoadedCreator> LoadCreator(Store& store, Creator creator) {
   LoadedCreator loaded{std::move(creator), {}, {}};
   SPHERE_ASSIGN_OR_RETURN(loaded.posts, store.PostsOf(loaded.creator.id));
@@ -17,7 +10,8 @@ Result<LoadedCreator> LoadCreator(Store& store, Creator creator) {
   return loaded;
 }
 
-// NotFound names the creator as the user typed them.
+}  // namespace
+
 Result<LoadedCreator> LoadCreator(Store& store, Platform platform, std::string_view handle) {
   SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator,
                           store.FindCreator(platform, NormalizeHandle(handle)));
@@ -27,6 +21,8 @@ Result<LoadedCreator> LoadCreator(Store& store, Platform platform, std::string_v
   }
   return LoadCreator(store, std::move(*creator));
 }
+
+namespace {
 
 Result<features::PostFeatures> FeaturesOfStoredPost(const features::PostFeaturizer& featurizer,
                                                     const LoadedCreator& loaded, const Post& post) {

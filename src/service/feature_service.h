@@ -6,12 +6,24 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/domain.h"
 #include "features/post/post_features.h"
 #include "store/store.h"
 
 namespace sphere::service {
+
+// A creator of the store with everything the features read about them.
+struct LoadedCreator {
+  Creator creator;
+  std::vector<Post> posts;
+  std::vector<Snapshot> snapshots;
+};
+
+// NotFound names the creator as the user typed them.
+Result<LoadedCreator> LoadCreator(Store& store, Platform platform, std::string_view handle);
 
 // The features of every stored post that has a publication time, creator by creator in
 // id order, each post with its creator's posts and snapshots before its own time. Posts

@@ -11,6 +11,7 @@
 
 #include "core/niche.h"
 #include "core/time.h"
+#include "ingest/canonical/canonical_writer.h"
 #include "ingest/collecting_sink.h"
 #include "model/metrics/regression_metrics.h"
 #include "model/plep/plep_card.h"
@@ -44,39 +45,16 @@ plep::PlepRow RowOf(const Creator& creator, const Post& post,
   return row;
 }
 
-// A creator with everything the featurizer reads about them.
-struct CreatorData {
-  Creator creator;
-  std::vector<Post> posts;
-  std::vector<Snapshot> snapshots;
+// A creator with everything the featurizer reads about them, and their niche.
+struct CreatorData : LoadedCreator {
   std::optional<std::string> niche;
 };
 
 Result<CreatorData> LoadCreatorData(Store& store, Platform platform, std::string_view handle) {
-  SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator,
-                          store.FindCreator(platform, NormalizeHandle(handle)));
-  if (!creator) {
-    return NotFound("creator: no " + std::string(ToString(platform)) + " creator '" +
-                    std::string(handle) + "' in the store");
-  }
-  CreatorData data{std::move(*creator), {}, {}, {}};
-  SPHERE_ASSIGN_OR_RETURN(data.posts, store.PostsOf(data.creator.id));
-  SPHERE_ASSIGN_OR_RETURN(data.snapshots, store.SnapshotsOf(data.creator.id));
+  CreatorData data;
+  SPHERE_ASSIGN_OR_RETURN(static_cast<LoadedCreator&>(data), LoadCreator(store, platform, handle));
   SPHERE_ASSIGN_OR_RETURN(data.niche, PlepNicheOf(&store, data.creator));
   return data;
-}
-
-void CsvField(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out += s;
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -287,11 +265,11 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
     SPHERE_ASSIGN_OR_RETURN(plep::PlepPrediction p, model.Predict(x));
     ++report.posts;
 
-    CsvField(text, post.external_id);
+    ingest::AppendCsvText(text, post.external_id);
     text += ',';
     text += ToString(post.platform);
     text += ',';
-    CsvField(text, post.creator_handle);
+    ingest::AppendCsvText(text, post.creator_handle);
     text += ',';
     if (post.posted_at) AppendIsoTime(text, *post.posted_at);
     text += fmt::format(",{:.0f},{:.0f},{:.0f},", p.likes, p.comments, p.engagement);

@@ -12,29 +12,18 @@
 #include <map>
 #include <sstream>
 
-#include "core/split.h"
-#include "ingest/canonical/canonical_writer.h"
 #include "ingest/collecting_sink.h"
-#include "ingest/formats.h"
 #include "model/xgboost/xgboost_model.h"
 #include "service/import_service.h"
+#include "testing/kim_subset.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
 namespace sphere::service {
 namespace {
 
-using sphere::testing::DataFile;
 using sphere::testing::TempDir;
 using ::testing::HasSubstr;
-
-// Posts of one file by creator, in file order.
-Status WriteJsonl(const std::filesystem::path& path, const ingest::CollectingSink& sink) {
-  SPHERE_ASSIGN_OR_RETURN(auto writer, ingest::CanonicalJsonlWriter::Open(path));
-  for (const Creator& c : sink.creators) SPHERE_RETURN_IF_ERROR(writer->Accept(c));
-  for (const Post& p : sink.posts) SPHERE_RETURN_IF_ERROR(writer->Accept(p));
-  return writer->Close();
-}
 
 std::vector<std::vector<std::string>> ReadCsv(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -54,20 +43,11 @@ std::vector<std::vector<std::string>> ReadCsv(const std::filesystem::path& path)
 class PlepServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ingest::CollectingSink all;
-    ingest::ImportReport report;
-    ASSERT_OK(ingest::KimPostsFormat().run(DataFile("instagram/kim_posts.csv.gz"), all, report));
-    auto keep = [](std::string_view handle) {
-      return SplitBucket("instagram/" + std::string(handle)) % 10 == 3;
-    };
-    for (const Creator& c : all.creators) {
-      if (keep(c.handle)) subset_.creators.push_back(c);
-    }
-    for (const Post& p : all.posts) {
-      if (keep(p.creator_handle)) subset_.posts.push_back(p);
-    }
-    file_ = dir_.path() / "kim_subset.jsonl";
-    ASSERT_OK(WriteJsonl(file_, subset_));
+    // A tenth of the creators: buckets 3, 13, ..., 73 (validation A), 83 (B), 93 (test).
+    auto subset = sphere::testing::WriteKimSubset(dir_.path() / "kim_subset.jsonl", 10, 3);
+    ASSERT_OK(subset.status());
+    subset_ = std::move(subset->records);
+    file_ = subset->file;
     auto store = OpenStore("sqlite:" + (dir_.path() / "sphere.db").string());
     ASSERT_OK(store.status());
     store_ = std::move(*store);
@@ -235,7 +215,7 @@ TEST_F(PlepServiceTest, PredictsAPostFileFromEarlierPostsOnly) {
     changed_rows.insert(i);
   }
   const std::filesystem::path changed_file = dir_.path() / "changed.jsonl";
-  ASSERT_OK(WriteJsonl(changed_file, changed));
+  ASSERT_OK(sphere::testing::WriteJsonl(changed_file, changed));
   const std::filesystem::path changed_out = dir_.path() / "changed.csv";
   ASSERT_OK(PredictPostsFile(*model, *featurizer_, store_.get(), changed_file, changed_out)
                 .status());

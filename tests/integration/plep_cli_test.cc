@@ -9,17 +9,13 @@
 #include <map>
 #include <sstream>
 
-#include "core/split.h"
-#include "ingest/canonical/canonical_writer.h"
-#include "ingest/collecting_sink.h"
-#include "ingest/formats.h"
+#include "testing/kim_subset.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
 namespace sphere {
 namespace {
 
-using testing::DataFile;
 using testing::RunSphere;
 using testing::SourceDir;
 using testing::TempDir;
@@ -38,25 +34,12 @@ std::vector<std::string> Lines(const std::filesystem::path& path) {
 class PlepCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    ingest::CollectingSink all;
-    ingest::ImportReport report;
-    ASSERT_OK(ingest::KimPostsFormat().run(DataFile("instagram/kim_posts.csv.gz"), all, report));
-    auto keep = [](std::string_view handle) {
-      return SplitBucket("instagram/" + std::string(handle)) % 7 == 3;  // some of every split
-    };
-    file_ = dir_.path() / "kim_subset.jsonl";
-    auto writer = ingest::CanonicalJsonlWriter::Open(file_);
-    ASSERT_OK(writer.status());
-    for (const Creator& c : all.creators) {
-      if (keep(c.handle)) ASSERT_OK((*writer)->Accept(c));
-    }
-    for (const Post& p : all.posts) {
-      if (!keep(p.creator_handle)) continue;
-      ASSERT_OK((*writer)->Accept(p));
-      ++posts_;
-      ++posts_of_[p.creator_handle];
-    }
-    ASSERT_OK((*writer)->Close());
+    // A seventh of the creators: buckets 3, 10, ..., 73 (validation A), 80 (B), 87, 94 (test).
+    auto subset = testing::WriteKimSubset(dir_.path() / "kim_subset.jsonl", 7, 3);
+    ASSERT_OK(subset.status());
+    file_ = subset->file;
+    posts_ = static_cast<int>(subset->records.posts.size());
+    posts_of_ = subset->posts_of;
     store_ = "sqlite:" + (dir_.path() / "sphere.db").string();
     models_ = (dir_.path() / "models").string();
     auto r = RunSphere({"--store", store_, "import", file_.string()});

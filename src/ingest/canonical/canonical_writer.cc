@@ -96,8 +96,8 @@ void AppendTime(std::string& out, UnixSeconds t) {
   AppendIsoTime(out, t);
 }
 
-// RFC 4180 quoting, plus quotes around leading or trailing blanks, which the CSV reader
-// (libcsv) would otherwise trim.
+}  // namespace
+
 void AppendCsvText(std::string& out, std::string_view s) {
   bool quote = !s.empty() && (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' ||
                               s.back() == '\t' || s.find_first_of(",\"\r\n") != s.npos);
@@ -112,6 +112,8 @@ void AppendCsvText(std::string& out, std::string_view s) {
   }
   out += '"';
 }
+
+namespace {
 
 void AppendCsvCell(std::string& out, const OutputValue& v) {
   switch (v.type) {

@@ -16,11 +16,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "ingest/importer.h"
 
 namespace sphere::ingest {
+
+// One CSV cell of text: RFC 4180 quoting, plus quotes around leading or trailing blanks,
+// which the CSV reader (libcsv) would otherwise trim. For any CSV this project writes.
+void AppendCsvText(std::string& out, std::string_view text);
 
 class CanonicalCsvWriter : public RecordSink {
  public:

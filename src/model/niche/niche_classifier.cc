@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/artifacts/artifact_files.h"
 #include "core/niche.h"
 #include "core/time.h"
 #include "model/niche/niche_metrics.h"
@@ -199,15 +200,6 @@ std::string Row(std::string_view name, const Scored& s) {
                 std::string(name).c_str(), s.post.accuracy, s.post.macro_f1, s.creator.accuracy,
                 s.creator.macro_f1);
   return line;
-}
-
-Status WriteFile(const std::filesystem::path& path, std::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Unavailable(path.string() + ": cannot write");
-  out << contents;
-  out.close();
-  if (!out) return Unavailable(path.string() + ": write failed");
-  return Status::Ok();
 }
 
 std::string VersionFor(UnixSeconds now) {
@@ -464,7 +456,7 @@ Result<TrainedNiche> TrainNicheClassifier(const std::vector<LabelledText>& examp
       lines += train.text[i];
       lines += '\n';
     }
-    SPHERE_RETURN_IF_ERROR(WriteFile(train_file, lines));
+    SPHERE_RETURN_IF_ERROR(model::WriteArtifact(train_file, lines));
   }
   auto ft_probabilities = [&](const FastTextModel& model,
                               const Part& part) -> Result<std::vector<std::vector<double>>> {
@@ -690,7 +682,7 @@ Status SaveNicheModel(const TrainedNiche& trained, const std::filesystem::path& 
     SPHERE_RETURN_IF_ERROR(c.char_lr_->Save(dir / kCharLogisticFile));
   }
   // The manifest last: a directory with a manifest is a complete model.
-  return WriteFile(dir / kManifestFile, trained.manifest_json + "\n");
+  return model::WriteArtifact(dir / kManifestFile, trained.manifest_json + "\n");
 }
 
 Result<NicheClassifier> NicheClassifier::Load(const std::filesystem::path& dir) {

@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
+#include "model/artifacts/artifact_files.h"
 #include "model/plep/plep_features.h"
 
 namespace sphere::plep {
@@ -18,24 +17,6 @@ constexpr const char* kManifestFile = "manifest.json";
 constexpr const char* kEngagementFile = "engagement.json";
 constexpr const char* kCommentsFile = "comments.json";
 constexpr const char* kDifficultyFile = "difficulty.json";
-
-Result<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return DataLoss(path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return DataLoss(path.string() + ": read failed");
-  return text.str();
-}
-
-Status WriteFile(const std::filesystem::path& path, std::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Unavailable(path.string() + ": cannot write");
-  out << contents;
-  out.close();
-  if (!out) return Unavailable(path.string() + ": write failed");
-  return Status::Ok();
-}
 
 Result<trees::Forest> ForestOf(std::string_view name, const std::string& model_json) {
   Result<trees::Forest> forest = trees::Forest::FromXgboostJson(model_json);
@@ -116,7 +97,7 @@ Result<std::shared_ptr<const PlepModel>> PlepModel::Load(const std::filesystem::
     return NotFound("no PLEP model at " + dir.string() + " (" + manifest_path.string() +
                     " is missing): train one with `sphere train plep`");
   }
-  SPHERE_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(manifest_path));
+  SPHERE_ASSIGN_OR_RETURN(std::string manifest_text, model::ReadArtifact(manifest_path));
   json manifest = json::parse(manifest_text, nullptr, /*allow_exceptions=*/false);
   if (manifest.is_discarded() || !manifest.is_object()) {
     return DataLoss(manifest_path.string() + ": not a JSON object");
@@ -132,9 +113,9 @@ Result<std::shared_ptr<const PlepModel>> PlepModel::Load(const std::filesystem::
   } catch (const json::exception& e) {
     return DataLoss(manifest_path.string() + ": " + e.what());
   }
-  SPHERE_ASSIGN_OR_RETURN(parts.engagement_json, ReadFile(dir / kEngagementFile));
-  SPHERE_ASSIGN_OR_RETURN(parts.comments_json, ReadFile(dir / kCommentsFile));
-  SPHERE_ASSIGN_OR_RETURN(parts.difficulty_json, ReadFile(dir / kDifficultyFile));
+  SPHERE_ASSIGN_OR_RETURN(parts.engagement_json, model::ReadArtifact(dir / kEngagementFile));
+  SPHERE_ASSIGN_OR_RETURN(parts.comments_json, model::ReadArtifact(dir / kCommentsFile));
+  SPHERE_ASSIGN_OR_RETURN(parts.difficulty_json, model::ReadArtifact(dir / kDifficultyFile));
   parts.manifest_json = std::move(manifest_text);
   Result<std::shared_ptr<const PlepModel>> model = FromParts(std::move(parts));
   if (!model.ok() && model.status().code() == Code::kInvalidArgument) {
@@ -147,11 +128,11 @@ Status PlepModel::Save(const std::filesystem::path& dir) const {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Unavailable(dir.string() + ": " + error.message());
-  SPHERE_RETURN_IF_ERROR(WriteFile(dir / kEngagementFile, parts_.engagement_json));
-  SPHERE_RETURN_IF_ERROR(WriteFile(dir / kCommentsFile, parts_.comments_json));
-  SPHERE_RETURN_IF_ERROR(WriteFile(dir / kDifficultyFile, parts_.difficulty_json));
+  SPHERE_RETURN_IF_ERROR(model::WriteArtifact(dir / kEngagementFile, parts_.engagement_json));
+  SPHERE_RETURN_IF_ERROR(model::WriteArtifact(dir / kCommentsFile, parts_.comments_json));
+  SPHERE_RETURN_IF_ERROR(model::WriteArtifact(dir / kDifficultyFile, parts_.difficulty_json));
   // The manifest last: a directory with a manifest is a complete model.
-  return WriteFile(dir / kManifestFile, parts_.manifest_json);
+  return model::WriteArtifact(dir / kManifestFile, parts_.manifest_json);
 }
 
 Status PlepModel::CheckSchema(const features::FeatureVector& x) const {

@@ -1,5 +1,7 @@
 #include "model/trees/forest.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -266,8 +268,9 @@ Result<Forest> Forest::FromXgboostJson(std::string_view text, const ForestOption
       if (!param->contains(outputs)) continue;
       SPHERE_ASSIGN_OR_RETURN(const double count, NumberParam(*param, outputs, param_where));
       if (count > 1) {
-        return Unsupported(std::string(outputs) + " " +
-                           std::to_string(static_cast<int64_t>(count)) + " (more than one output)");
+        // The count is printed as read: a damaged 1e19 must not reach an integer cast.
+        return Unsupported(std::string(outputs) + " " + fmt::format("{}", count) +
+                           " (more than one output)");
       }
     }
 
@@ -290,9 +293,13 @@ Result<Forest> Forest::FromXgboostJson(std::string_view text, const ForestOption
       }
     }
 
+    // XGBoost keeps values as floats: a double beyond float's range would load as inf.
+    if (!std::isfinite(static_cast<float>(base_score))) {
+      return Damaged("base_score " + fmt::format("{}", base_score) + " is beyond float's range");
+    }
     Forest forest;
     forest.features_ = static_cast<int>(num_feature);
-    forest.base_score_ = static_cast<float>(base_score);  // XGBoost keeps it as a float
+    forest.base_score_ = static_cast<float>(base_score);
     double bias = forest.base_score_;
     forest.node_.push_back({0, 0.0f, 0, 0});
     for (auto* first :
@@ -353,12 +360,21 @@ Result<Forest> Forest::FromXgboostJson(std::string_view text, const ForestOption
         seen[i] = 1;
         const bool leaf = raw.left[i] == -1;
         if (leaf != (raw.right[i] == -1)) return Damaged(node() + " has only one child");
-        if (!std::isfinite(raw.condition[i])) {
-          return Damaged(node() +
-                         (leaf ? " has a non-finite leaf value" : " has a non-finite split"));
+        if (!std::isfinite(static_cast<float>(raw.condition[i]))) {
+          return Damaged(node() + (leaf ? " has a leaf value" : " has a split") +
+                         " that is not a finite float");
         }
         if (!std::isfinite(raw.hessian[i]) || raw.hessian[i] < 0) {
           return Damaged(node() + " has sum_hessian " + std::to_string(raw.hessian[i]));
+        }
+        // Cover is the hessian sum of the rows reaching a node: a child cannot hold more
+        // than its parent (beyond float rounding), or the zero fractions exceed 1.
+        if (visit.parent >= 0) {
+          const int64_t parent = split_node[static_cast<size_t>(visit.parent)];
+          if (raw.hessian[i] > raw.hessian[parent] * (1 + 1e-5) + 1e-6) {
+            return Damaged(where + " node " + std::to_string(parent) +
+                           " has a child with more cover (sum_hessian) than itself");
+          }
         }
         if (leaf) {
           leaf_node.push_back(i);
@@ -587,7 +603,7 @@ Status Forest::Contributions(std::span<const float> row, std::span<double> out) 
   }
   if (out.size() != static_cast<size_t>(features_) + 1) {
     return InvalidArgument("contributions: room for " + std::to_string(out.size()) +
-                           " values, need features + 1 = " + std::to_string(features_ + 1));
+                           " values, need features + 1 = " + std::to_string(int64_t{features_} + 1));
   }
   std::fill(out.begin(), out.end(), 0.0);
   out[features_] = bias_;

@@ -426,6 +426,18 @@ TEST(Forest, DamagedOrUnsupportedModelsAreRefusedWithAReason) {
        "tree 4 node 1 has sum_hessian -1"},
       {"vector leaves", [](json& d) { Tree(d, 0)["tree_param"]["size_leaf_vector"] = "3"; },
        Code::kInvalidArgument, "vector leaves"},
+      // Found by fuzz_forest: a count beyond int64 reached an integer cast (UB).
+      {"num_class 1e19", [](json& d) { d["learner"]["learner_model_param"]["num_class"] = "1e19"; },
+       Code::kInvalidArgument, "num_class 1e+19"},
+      // Found by fuzz_forest: finite doubles beyond float's range loaded as inf.
+      {"leaf beyond float", [](json& d) { Tree(d, 1)["split_conditions"][14] = 1e39; },
+       Code::kDataLoss, "tree 1 node 14 has a leaf value that is not a finite float"},
+      {"base_score beyond float",
+       [](json& d) { d["learner"]["learner_model_param"]["base_score"] = "1e39"; },
+       Code::kDataLoss, "base_score 1e+39 is beyond float's range"},
+      // Found by fuzz_forest: a child with more cover than its parent gave a bias of 1e300.
+      {"cover grows", [](json& d) { Tree(d, 2)["sum_hessian"][1] = 1e300; }, Code::kDataLoss,
+       "tree 2 node 0 has a child with more cover (sum_hessian) than itself"},
       {"two output groups",
        [](json& d) { d["learner"]["gradient_booster"]["model"]["tree_info"][1] = 1; },
        Code::kInvalidArgument, "output group other than 0"},
