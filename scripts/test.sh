@@ -21,4 +21,7 @@ trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
 export SPHERE_TEST_POSTGRES_URL="$(cat "$pg_dir/url")"
 echo "test: PostgreSQL at $SPHERE_TEST_POSTGRES_URL"
 
+# ctest runs two tests at once on two cores: OpenMP threads (XGBoost) that spin while
+# waiting would take the core from the other test and slow both several-fold.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 ctest --preset dev "$@"
