@@ -100,7 +100,9 @@ struct TrainPlepArgs {
   std::string models_dir = "var/models";
   std::string assets;
   int seed = 1;
-  int threads = 2;
+  // XGBoost's OpenMP threads spin while they wait: beside any other busy process on a
+  // 2-core machine, 2 threads ran 8x slower than 1 here. One is the safe default.
+  int threads = 1;
   bool if_absent = false;
   std::string grid = "full";
   int max_rounds = 3000;
@@ -198,7 +200,8 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action)
   plep->add_option("--seed", plep_args->seed, "Random seed of XGBoost's sampling")
       ->capture_default_str();
   plep->add_option("--threads", plep_args->threads,
-                   "XGBoost threads (the model does not depend on it)")
+                   "XGBoost threads (the model does not depend on it; more is faster only on "
+                   "otherwise idle cores)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   plep->add_flag("--if-absent", plep_args->if_absent,

@@ -23,7 +23,7 @@ namespace sphere::plep {
 
 struct PlepTrainOptions {
   int seed = 1;
-  int threads = 2;            // XGBoost's; results do not depend on it
+  int threads = 1;            // XGBoost's; results do not depend on it
   std::string grid = "full";  // "small": one configuration (tests, smoke runs)
   int max_rounds = 3000;
   int early_stopping_rounds = 100;
