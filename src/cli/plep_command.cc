@@ -63,8 +63,8 @@ Status RunPredictPosts(const GlobalOptions& global, const PredictPostsFlags& fla
     fmt::print(
         "  on the {} posts with likes and comments in the file: Spearman {:.3f}, MAE {:.3f} of "
         "ln(1 + likes + comments), {:.1f}% inside the {:.0f}% range\n"
-        "  (posts the model was trained on score better than new ones: the model card's "
-        "held-out figures are the honest ones)\n",
+        "  (when the file holds posts the model was trained on, such as the bundled Kim posts, "
+        "these figures flatter it: the model card's held-out figures are the honest ones)\n",
         WithThousands(r.scored_with_actuals), r.spearman, r.mae, r.coverage * 100,
         model->range_level() * 100);
   }
