@@ -106,6 +106,7 @@ void PrintDiagnosis(const service::Diagnosis& d, const service::DraftRequest& re
   if (p.engagement_rate) {
     fmt::print("  engagement rate       {:.2f}%\n", *p.engagement_rate * 100);
   }
+  for (const std::string& warning : d.warnings) fmt::print("  note: {}\n", warning);
   const explain::TopDrivers top = explain::Top(d.drivers, 4);
   fmt::print("what raises it\n");
   for (const explain::Driver& driver : top.positive) {
@@ -149,6 +150,7 @@ Status RunDiagnose(const GlobalOptions& global, const DiagnoseFlags& flags) {
                      {"log_engagement", p.log_engagement}};
   if (p.engagement_rate) j["prediction"]["engagement_rate"] = *p.engagement_rate;
   j["bias"] = d.explanation.bias;
+  j["warnings"] = d.warnings;
   const explain::TopDrivers top = explain::Top(d.drivers, 4);
   j["top_positive"] = nlohmann::ordered_json::array();
   for (const auto& driver : top.positive) j["top_positive"].push_back(DriverJson(driver));

@@ -32,6 +32,7 @@ plep::PlepRow RowOf(const Creator& creator, const Post& post,
   row.creator_key = CreatorKeyOf(creator.platform, creator.handle);
   row.post_id = post.external_id;
   row.platform = post.platform;
+  row.media_type = post.media_type;
   row.posted_at = post.posted_at;
   row.niche = niche;
   if (creator.followers) row.followers = static_cast<double>(*creator.followers);
@@ -306,6 +307,9 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
 
 namespace {
 
+// A format what-if needs at least this many training posts of that format on the platform.
+constexpr int64_t kMinFormatPosts = 100;
+
 constexpr std::string_view kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                           "Friday", "Saturday", "Sunday"};
 
@@ -477,19 +481,31 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
     }
   }
 
-  // Format.
+  // Format: only formats the model saw on this platform (Kim's Instagram posts hold no
+  // videos, so "as a video" for an Instagram draft would be TikTok's trending videos talking).
   const MediaType media = request.draft.media_type;
-  if (media != MediaType::kCarousel) {
-    SPHERE_RETURN_IF_ERROR(add("carousel", "post it as a carousel",
-                               With(d.vector, {{"post.is_carousel", 1}, {"post.is_video", 0}})));
+  const Platform platform = data.creator.platform;
+  auto seen = [&](MediaType format) {
+    return model.TrainingPosts(platform, format) >= kMinFormatPosts;
+  };
+  if (!seen(media)) {
+    d.warnings.push_back(fmt::format(
+        "the model saw fewer than {} {} posts on {}: this prediction is outside its experience",
+        kMinFormatPosts, ToString(media), ToString(platform)));
   }
-  if (media != MediaType::kImage) {
-    SPHERE_RETURN_IF_ERROR(add("single_image", "post it as a single image",
-                               With(d.vector, {{"post.is_carousel", 0}, {"post.is_video", 0}})));
-  }
-  if (media != MediaType::kVideo) {
-    SPHERE_RETURN_IF_ERROR(add("video", "post it as a video",
-                               With(d.vector, {{"post.is_carousel", 0}, {"post.is_video", 1}})));
+  struct FormatEdit {
+    MediaType format;
+    const char* edit;
+    const char* description;
+    double carousel, video;
+  };
+  for (const FormatEdit& f : {FormatEdit{MediaType::kCarousel, "carousel", "post it as a carousel", 1, 0},
+                              FormatEdit{MediaType::kImage, "single_image", "post it as a single image", 0, 0},
+                              FormatEdit{MediaType::kVideo, "video", "post it as a video", 0, 1}}) {
+    if (media == f.format || !seen(f.format)) continue;
+    SPHERE_RETURN_IF_ERROR(add(f.edit, f.description,
+                               With(d.vector, {{"post.is_carousel", f.carousel},
+                                               {"post.is_video", f.video}})));
   }
 
   // Hashtags: the caption re-featurised with the edit.

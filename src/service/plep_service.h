@@ -102,6 +102,9 @@ struct Diagnosis {
   plep::PlepExplanation explanation;
   std::vector<explain::Driver> drivers;  // every group, by |contribution|
   std::vector<WhatIf> what_ifs;          // sorted by change, best first
+  // Where the draft is outside what the model has seen (a format it never saw on the
+  // platform): the prediction stands, but says less.
+  std::vector<std::string> warnings;
   std::string model_version;
 };
 

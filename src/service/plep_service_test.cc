@@ -165,13 +165,23 @@ TEST_F(PlepServiceTest, DiagnosesADraftWithDriversAndWhatIfs) {
   // What-ifs: re-scored edits, each differing from the draft in that edit only.
   std::map<std::string, WhatIf> by_edit;
   for (const WhatIf& w : d.what_ifs) by_edit[w.edit] = w;
-  for (const char* edit : {"carousel", "video", "hashtags_remove", "hashtags_add", "people_0"}) {
+  for (const char* edit : {"carousel", "hashtags_remove", "hashtags_add", "people_0"}) {
     ASSERT_TRUE(by_edit.count(edit)) << edit;
     EXPECT_FALSE(by_edit[edit].description.empty());
     EXPECT_NEAR(by_edit[edit].change, by_edit[edit].engagement / p.engagement - 1, 1e-9);
   }
   EXPECT_FALSE(by_edit.count("people_2"));  // the draft has 2 people already
   EXPECT_FALSE(by_edit.count("single_image"));
+  // Kim's Instagram posts hold no videos: the model has never seen one on Instagram.
+  EXPECT_EQ(model->TrainingPosts(Platform::kInstagram, MediaType::kVideo), 0);
+  EXPECT_GT(model->TrainingPosts(Platform::kInstagram, MediaType::kCarousel), 100);
+  EXPECT_FALSE(by_edit.count("video"));
+  EXPECT_TRUE(d.warnings.empty());
+  DraftRequest video = request;
+  video.draft.media_type = MediaType::kVideo;
+  ASSERT_OK_AND_ASSIGN(Diagnosis v, Diagnose(*store_, *model, *featurizer_, video));
+  ASSERT_EQ(v.warnings.size(), 1u);
+  EXPECT_THAT(v.warnings[0], HasSubstr("outside its experience"));
   for (size_t i = 1; i < d.what_ifs.size(); ++i) {
     EXPECT_GE(d.what_ifs[i - 1].change, d.what_ifs[i].change);
   }

@@ -19,6 +19,7 @@ struct PlepRow {
   std::string creator_key;  // "instagram/alice": the split key (core/split.h)
   std::string post_id;      // the platform's id
   Platform platform = Platform::kInstagram;
+  MediaType media_type = MediaType::kImage;
   std::optional<UnixSeconds> posted_at;
   std::optional<std::string> niche;  // an id of Niches(), as the features saw it
   double followers = features::kMissing;

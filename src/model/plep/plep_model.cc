@@ -86,8 +86,19 @@ Result<std::shared_ptr<const PlepModel>> PlepModel::FromParts(PlepModelParts par
   SPHERE_ASSIGN_OR_RETURN(trees::Forest engagement, ForestOf("engagement", parts.engagement_json));
   SPHERE_ASSIGN_OR_RETURN(trees::Forest comments, ForestOf("comments", parts.comments_json));
   SPHERE_ASSIGN_OR_RETURN(trees::Forest difficulty, ForestOf("difficulty", parts.difficulty_json));
-  return std::shared_ptr<const PlepModel>(new PlepModel(
+  std::map<std::pair<std::string, std::string>, int64_t> formats;
+  if (const auto it = manifest.find("training_formats"); it != manifest.end() && it->is_object()) {
+    for (const auto& [platform, counts] : it->items()) {
+      if (!counts.is_object()) continue;
+      for (const auto& [format, n] : counts.items()) {
+        if (n.is_number_integer()) formats[{platform, format}] = n.get<int64_t>();
+      }
+    }
+  }
+  auto model = std::shared_ptr<PlepModel>(new PlepModel(
       std::move(parts), std::move(engagement), std::move(comments), std::move(difficulty)));
+  model->training_formats_ = std::move(formats);
+  return std::shared_ptr<const PlepModel>(std::move(model));
 }
 
 Result<std::shared_ptr<const PlepModel>> PlepModel::Load(const std::filesystem::path& dir) {
@@ -166,6 +177,12 @@ PlepPrediction PlepModel::FromLogEngagement(double log_engagement,
     if (std::isfinite(followers) && followers > 0) p.engagement_rate = p.engagement / followers;
   }
   return p;
+}
+
+int64_t PlepModel::TrainingPosts(Platform platform, MediaType format) const {
+  const auto it =
+      training_formats_.find({std::string(ToString(platform)), std::string(ToString(format))});
+  return it == training_formats_.end() ? 0 : it->second;
 }
 
 PlepPrediction PlepModel::PredictRow(std::span<const float> row) const {

@@ -13,13 +13,16 @@
 // Immutable after loading; every method is const and thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/domain.h"
 #include "core/status.h"
 #include "features/feature_vector.h"
 #include "model/trees/forest.h"
@@ -74,6 +77,10 @@ class PlepModel {
   // The batch path: a row of PlepFeatureNames().size() floats (NaN = missing).
   PlepPrediction PredictRow(std::span<const float> row) const;
 
+  // Training posts of this platform and format (manifest "training_formats"; 0 when the
+  // manifest predates it or the pair never occurred).
+  int64_t TrainingPosts(Platform platform, MediaType format) const;
+
   const std::string& version() const { return parts_.version; }
   double range_level() const { return parts_.range_level; }
   const std::string& manifest_json() const { return parts_.manifest_json; }
@@ -90,6 +97,7 @@ class PlepModel {
   trees::Forest comments_;
   trees::Forest difficulty_;
   int followers_index_ = -1;  // where creator.followers sits in the vector
+  std::map<std::pair<std::string, std::string>, int64_t> training_formats_;
 };
 
 // <models_root>/plep/<version>

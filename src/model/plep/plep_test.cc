@@ -210,6 +210,8 @@ void ExpectManifestComplete(const nlohmann::json& m, const PlepDataset& data) {
   EXPECT_EQ(m["parameters"]["engagement"]["max_depth"], "6");
   EXPECT_GT(m["parameters"]["engagement_trees"].get<int>(), 10);
   EXPECT_EQ(m["data"]["posts"].get<size_t>(), data.size());
+  EXPECT_EQ(m["training_formats"]["instagram"]["image"].get<size_t>(),
+            m["data"]["train_posts"].get<size_t>());  // the synthetic rows are all images
   // Split by creator: the counts add up and no creator is in two splits.
   EXPECT_EQ(m["data"]["train_posts"].get<size_t>() + m["data"]["validation_posts"].get<size_t>() +
                 m["data"]["test_posts"].get<size_t>(),

@@ -528,6 +528,16 @@ Result<TrainedPlep> TrainPlep(const PlepDataset& data, const PlepTrainOptions& o
       {"train_creators", creators[0].size()},
       {"validation_creators", creators[1].size()},
       {"test_creators", creators[2].size()}};
+  // Which formats each platform's training posts had: a what-if never offers a format the
+  // model has not seen on that platform (Kim's Instagram posts hold no videos; every TikTok
+  // post is one).
+  json formats = json::object();
+  for (size_t i : train_rows) {
+    const PlepRow& r = data.rows()[i];
+    json& n = formats[std::string(ToString(r.platform))][std::string(ToString(r.media_type))];
+    n = n.is_number() ? n.get<int64_t>() + 1 : int64_t{1};
+  }
+  manifest["training_formats"] = formats;
   manifest["parameters"] = {
       {"engagement", ParamsJson(params)},
       {"engagement_trees", best->best_round() + 1},
