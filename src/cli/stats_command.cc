@@ -48,6 +48,7 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
     j["alert_rules"] = stats.alert_rules;
     j["alert_events"] = stats.alert_events;
     j["models"] = stats.models;
+    j["market_values"] = stats.market_values;
     fmt::print("{}\n", j.dump(2));
     return Status::Ok();
   }
@@ -67,9 +68,10 @@ Status RunStats(const GlobalOptions& global, bool as_json) {
   PrintCounts("creators by follower tier (nano <10k, micro <100k, mid <500k, macro <1M, mega)",
               stats.creators_by_tier);
   PrintCounts("snapshots by source", stats.snapshots_by_source);
-  fmt::print("\nusers {}, alert rules {}, alert events {}, models {}\n", WithThousands(stats.users),
-             WithThousands(stats.alert_rules), WithThousands(stats.alert_events),
-             WithThousands(stats.models));
+  fmt::print("\nusers {}, alert rules {}, alert events {}, models {}, market values {}\n",
+             WithThousands(stats.users), WithThousands(stats.alert_rules),
+             WithThousands(stats.alert_events), WithThousands(stats.models),
+             WithThousands(stats.market_values));
   return Status::Ok();
 }
 

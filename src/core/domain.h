@@ -117,6 +117,40 @@ struct Snapshot {
   std::string extra_json = "{}";
 };
 
+// A creator's Market Value as of a date (see docs/market-value.md): the forecast over the
+// horizon, the fee per sponsored post it prices to, and where it ranks. Stored with the model
+// version and the time it was computed, so a creator's value history can be charted.
+// Unique per (creator, as_of, horizon_days, model_version): valuing again replaces the row.
+struct MarketValue {
+  int64_t id = 0;
+  int64_t creator_id = 0;
+  // Filled by the store on read from the creator row (ignored on write).
+  Platform platform = Platform::kInstagram;
+  std::string creator_handle;
+
+  UnixSeconds as_of = 0;  // history up to and including this instant was used
+  int32_t horizon_days = 30;
+  std::string model_version;
+  UnixSeconds computed_at = 0;
+
+  std::string niche;                  // taxonomy niche id; "" when unknown
+  std::optional<int64_t> followers;   // the latest follower count at as_of
+  std::string format;                 // the format the fee is priced for ("image", "video", ...)
+
+  // Forecasts over the horizon: mid with an 80% range. Views only on video platforms.
+  double engagement_per_post = 0, engagement_low = 0, engagement_high = 0;
+  std::optional<double> views_per_post, views_low, views_high;
+  std::optional<double> follower_gain, follower_gain_low, follower_gain_high;
+
+  // Fee per sponsored post in the rate card's currency (USD by default).
+  double fee_low = 0, fee_mid = 0, fee_high = 0;
+  double score = 0;                   // 0-100 percentile of fee_mid within platform
+  std::optional<double> niche_score;  // 0-100 percentile within platform and niche
+  std::string tier;                   // ToString(FollowerTier); "" when followers unknown
+  double momentum = 0;                // forecast growth of value over the horizon (0.1 = +10%)
+  std::string evidence_json = "{}";   // inputs, comparables, contributions: a JSON object
+};
+
 struct User {
   int64_t id = 0;
   std::string name;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/domain.h"
@@ -87,6 +88,7 @@ struct StoreStats {
   int64_t alert_rules = 0;
   int64_t alert_events = 0;
   int64_t models = 0;
+  int64_t market_values = 0;  // rows: every (creator, as_of, horizon_days, model_version)
 };
 
 // The niche the product infers for a creator (see docs/niche-classifier.md). One per
@@ -118,6 +120,51 @@ inline Status ValidateInferredNiche(const InferredNiche& n) {
   }
   if (n.model_version.find('\0') != std::string::npos) {
     return InvalidArgument(who + ": model_version must not contain NUL");
+  }
+  return Status::Ok();
+}
+
+// The checks every backend applies before writing a MarketValue; InvalidArgument naming
+// the field. (evidence_json is checked by each backend's schema: a JSON object.)
+inline Status ValidateMarketValue(const MarketValue& v) {
+  const std::string who = "market value of creator " + std::to_string(v.creator_id);
+  if (v.horizon_days < 1) {
+    return InvalidArgument(who + ": horizon_days must be positive, got " +
+                           std::to_string(v.horizon_days));
+  }
+  if (v.model_version.empty()) return InvalidArgument(who + ": model_version must not be empty");
+  if (v.followers && *v.followers < 0) {
+    return InvalidArgument(who + ": followers must not be negative, got " +
+                           std::to_string(*v.followers));
+  }
+  // SQLite would store NaN as NULL and PostgreSQL refuses it with a message naming no
+  // record: refuse every non-finite number here, naming the field.
+  const std::pair<const char*, double> required[] = {
+      {"engagement_per_post", v.engagement_per_post},
+      {"engagement_low", v.engagement_low},
+      {"engagement_high", v.engagement_high},
+      {"fee_low", v.fee_low},
+      {"fee_mid", v.fee_mid},
+      {"fee_high", v.fee_high},
+      {"score", v.score},
+      {"momentum", v.momentum},
+  };
+  for (const auto& [field, value] : required) {
+    if (!std::isfinite(value)) return InvalidArgument(who + ": " + field + " must be finite");
+  }
+  const std::pair<const char*, const std::optional<double>*> optional[] = {
+      {"views_per_post", &v.views_per_post},
+      {"views_low", &v.views_low},
+      {"views_high", &v.views_high},
+      {"follower_gain", &v.follower_gain},
+      {"follower_gain_low", &v.follower_gain_low},
+      {"follower_gain_high", &v.follower_gain_high},
+      {"niche_score", &v.niche_score},
+  };
+  for (const auto& [field, value] : optional) {
+    if (value->has_value() && !std::isfinite(**value)) {
+      return InvalidArgument(who + ": " + field + " must be finite");
+    }
   }
   return Status::Ok();
 }
@@ -179,6 +226,20 @@ class Store {
   // The most recently created model of a kind, or nullopt.
   virtual Result<std::optional<ModelRecord>> LatestModel(std::string_view kind) = 0;
   virtual Result<std::vector<ModelRecord>> ListModels(std::string_view kind) = 0;
+
+  // Market values. Writes all of them in ONE transaction; a value with the same (creator_id,
+  // as_of, horizon_days, model_version) as a stored one replaces it, keeping its id (within
+  // one call the last such value wins). A creator_id naming no creator is NotFound and a
+  // value the schema refuses (non-finite number, evidence_json not a JSON object,
+  // horizon_days < 1, empty model_version: see ValidateMarketValue) is InvalidArgument
+  // naming the field; either way nothing is written.
+  virtual Status WriteMarketValues(const std::vector<MarketValue>& values) = 0;
+  // The creator's value history, oldest as_of first (then computed_at, then id).
+  virtual Result<std::vector<MarketValue>> MarketValuesOf(int64_t creator_id) = 0;
+  // For every creator with a stored value: the one with the newest computed_at (ties: the
+  // highest id), in creator id order. What `sphere rank` reads.
+  virtual Status ForEachLatestMarketValue(
+      const std::function<Status(const MarketValue&)>& visit) = 0;
 
   // Inferred niches. Writes all of them in ONE transaction, replacing each creator's
   // previous inference. An invalid record is InvalidArgument (ValidateInferredNiche), a

@@ -239,6 +239,51 @@ ModelRecord MakeModel(std::string kind, std::string version, UnixSeconds created
   return model;
 }
 
+// Every field set, with values that a lossy backend would change: more than 32 bits,
+// 17 significant digits, negatives, text beyond ASCII and JSON with nesting.
+MarketValue FullValue(int64_t creator_id, UnixSeconds as_of,
+                      std::string model_version = "value-20240501T000000Z") {
+  MarketValue value;
+  value.creator_id = creator_id;
+  value.as_of = as_of;
+  value.horizon_days = 30;
+  value.model_version = std::move(model_version);
+  value.computed_at = as_of + 3'600;
+  value.niche = "beauty";
+  value.followers = 9'000'000'123;
+  value.format = "video";
+  value.engagement_per_post = 1234.5678901234567;
+  value.engagement_low = 800.25;
+  value.engagement_high = 1'900.75;
+  value.views_per_post = 5'000'000'000.5;
+  value.views_low = 1e-300;
+  value.views_high = 7.5e12;
+  value.follower_gain = -1'500.5;  // creators lose followers too
+  value.follower_gain_low = -9'000;
+  value.follower_gain_high = 250.125;
+  value.fee_low = 1'000;
+  value.fee_mid = 2'345.6789012345678;
+  value.fee_high = 5'000;
+  value.score = 97.5;
+  value.niche_score = 0.0;  // known and zero, not unknown
+  value.tier = "mega";
+  value.momentum = -0.125;
+  value.evidence_json =
+      R"({"comparables": [{"handle": "zoë", "fee": 2100.5}], "inputs": {"posts": 42}})";
+  return value;
+}
+
+// Only what is required: every optional field empty.
+MarketValue BareValue(int64_t creator_id, UnixSeconds as_of,
+                      std::string model_version = "value-20240501T000000Z") {
+  MarketValue value;
+  value.creator_id = creator_id;
+  value.as_of = as_of;
+  value.model_version = std::move(model_version);
+  value.computed_at = as_of;
+  return value;
+}
+
 ImportBatch Batch(std::vector<Creator> creators, std::vector<Post> posts = {},
                   std::vector<Snapshot> snapshots = {}) {
   ImportBatch batch;
@@ -404,6 +449,38 @@ std::string Dump(const ImportRecord& r) {
       .str();
 }
 
+std::string Dump(const MarketValue& v) {
+  return Fields()
+      .Add("creator_id", v.creator_id)
+      .Add("platform", v.platform)
+      .Add("creator_handle", v.creator_handle)
+      .Add("as_of", v.as_of)
+      .Add("horizon_days", v.horizon_days)
+      .Add("model_version", v.model_version)
+      .Add("computed_at", v.computed_at)
+      .Add("niche", v.niche)
+      .Add("followers", v.followers)
+      .Add("format", v.format)
+      .Add("engagement_per_post", v.engagement_per_post)
+      .Add("engagement_low", v.engagement_low)
+      .Add("engagement_high", v.engagement_high)
+      .Add("views_per_post", v.views_per_post)
+      .Add("views_low", v.views_low)
+      .Add("views_high", v.views_high)
+      .Add("follower_gain", v.follower_gain)
+      .Add("follower_gain_low", v.follower_gain_low)
+      .Add("follower_gain_high", v.follower_gain_high)
+      .Add("fee_low", v.fee_low)
+      .Add("fee_mid", v.fee_mid)
+      .Add("fee_high", v.fee_high)
+      .Add("score", v.score)
+      .Add("niche_score", v.niche_score)
+      .Add("tier", v.tier)
+      .Add("momentum", v.momentum)
+      .AddJson("evidence_json", v.evidence_json)
+      .str();
+}
+
 template <typename T>
 std::vector<std::string> DumpAll(const std::vector<T>& values) {
   std::vector<std::string> dumps;
@@ -547,6 +624,7 @@ TEST_P(StoreContractTest, NewStoreIsMigratedAndEmpty) {
   EXPECT_EQ(stats.alert_rules, 0);
   EXPECT_EQ(stats.alert_events, 0);
   EXPECT_EQ(stats.models, 0);
+  EXPECT_EQ(stats.market_values, 0);
   EXPECT_THAT(AllCreators(), IsEmpty());
   EXPECT_THAT(AllPosts(), IsEmpty());
   EXPECT_THAT(AllSnapshots(), IsEmpty());
@@ -1376,6 +1454,9 @@ TEST_P(StoreContractTest, StatsCountByPlatformNicheTierAndSource) {
   ASSERT_OK(store_->AppendAlertEvent(event).status());
   ASSERT_OK(store_->AppendAlertEvent(event).status());
   ASSERT_OK(store_->SaveModel(MakeModel("plep", "v1", kT0)).status());
+  ASSERT_OK(store_->WriteMarketValues({FullValue(Stored(alice).id, kT0),
+                                       FullValue(Stored(alice).id, kT0 + kDay),
+                                       BareValue(Stored(tiktoker).id, kT0)}));
 
   ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
   StoreStats::PlatformCounts instagram = CountsFor(stats, Platform::kInstagram);
@@ -1422,6 +1503,7 @@ TEST_P(StoreContractTest, StatsCountByPlatformNicheTierAndSource) {
   EXPECT_EQ(stats.alert_rules, 3);
   EXPECT_EQ(stats.alert_events, 2);
   EXPECT_EQ(stats.models, 1);
+  EXPECT_EQ(stats.market_values, 3);
 }
 
 TEST_P(StoreContractTest, TierBucketsFollowCoreTierBoundaries) {
@@ -1885,8 +1967,9 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion1AddsInferredNichesAndKeepsDat
   Write(Batch({alice}, {FullPost(alice, "p1")}, {}));
   store_.reset();
   // What a database written by a build before inferred niches looks like.
-  ASSERT_OK(backend_->ExecuteSql(
-      "DROP TABLE inferred_niche; DELETE FROM schema_migrations WHERE version >= 2"));
+  ASSERT_OK(
+      backend_->ExecuteSql("DROP TABLE market_value; DROP TABLE inferred_niche; "
+                           "DELETE FROM schema_migrations WHERE version >= 2"));
   Reopen();
   ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
   EXPECT_GE(version, 2);
@@ -1896,6 +1979,385 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion1AddsInferredNichesAndKeepsDat
   ASSERT_OK(store_->WriteInferredNiches({Inferred(id, "beauty", 0.7)}));
   ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> read, store_->InferredNicheOf(id));
   EXPECT_TRUE(read.has_value());
+}
+
+// ---------------------------------------------------------------------------------------
+// Market values
+
+// What the store reads back for `value`: platform and handle come from the creator row.
+MarketValue AsStored(MarketValue value, const Creator& creator) {
+  value.platform = creator.platform;
+  value.creator_handle = creator.handle;
+  return value;
+}
+
+std::vector<MarketValue> LatestValues(Store& store) {
+  std::vector<MarketValue> values;
+  EXPECT_OK(store.ForEachLatestMarketValue([&](const MarketValue& value) {
+    values.push_back(value);
+    return Status::Ok();
+  }));
+  return values;
+}
+
+std::vector<double> FeesOf(const std::vector<MarketValue>& values) {
+  std::vector<double> fees;
+  for (const MarketValue& value : values) fees.push_back(value.fee_mid);
+  return fees;
+}
+
+TEST_P(StoreContractTest, MarketValueRoundTripsEveryField) {
+  Write(Batch({FullCreator("alice", Platform::kYouTube)}));
+  const Creator alice = Stored(Platform::kYouTube, "alice");
+  MarketValue value = FullValue(alice.id, kT0);
+  // Ignored on write: the store reads them from the creator row.
+  value.platform = Platform::kTikTok;
+  value.creator_handle = "someone_else";
+  ASSERT_OK(store_->WriteMarketValues({value}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice.id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_GT(history[0].id, 0);
+  EXPECT_EQ(history[0].platform, Platform::kYouTube);
+  EXPECT_EQ(history[0].creator_handle, "alice");
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(value, alice)));
+
+  std::vector<MarketValue> latest = LatestValues(*store_);
+  ASSERT_THAT(latest, SizeIs(1));
+  EXPECT_EQ(latest[0].id, history[0].id);
+  EXPECT_EQ(Dump(latest[0]), Dump(AsStored(value, alice)));
+}
+
+TEST_P(StoreContractTest, MarketValueWithoutOptionalFieldsReadsBackEmpty) {
+  Write(Batch({BareCreator("bob", Platform::kTikTok)}));
+  const Creator bob = Stored(Platform::kTikTok, "bob");
+  const MarketValue value = BareValue(bob.id, kT0);
+  ASSERT_OK(store_->WriteMarketValues({value}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(bob.id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(value, bob)));
+  EXPECT_FALSE(history[0].followers.has_value());
+  EXPECT_FALSE(history[0].views_per_post.has_value());
+  EXPECT_FALSE(history[0].niche_score.has_value());
+  EXPECT_EQ(history[0].niche, "");
+  EXPECT_EQ(history[0].tier, "");
+}
+
+TEST_P(StoreContractTest, ValuingAgainReplacesTheValueWithTheSameKey) {
+  Write(Batch({FullCreator("alice")}));
+  const Creator alice = Stored(Platform::kInstagram, "alice");
+  ASSERT_OK(store_->WriteMarketValues({FullValue(alice.id, kT0)}));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> first, store_->MarketValuesOf(alice.id));
+  ASSERT_THAT(first, SizeIs(1));
+
+  // Same (creator, as_of, horizon_days, model_version): every other field is replaced,
+  // optional fields that are now unknown included.
+  MarketValue again = BareValue(alice.id, kT0);
+  again.computed_at = kT0 + kDay;
+  again.fee_mid = 99.5;
+  again.evidence_json = R"({"rerun": true})";
+  ASSERT_OK(store_->WriteMarketValues({again}));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice.id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].id, first[0].id);
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(again, alice)));
+
+  // Twice in one call: the last one wins.
+  MarketValue last = again;
+  last.fee_mid = 1.25;
+  last.niche = "food";
+  ASSERT_OK(store_->WriteMarketValues({FullValue(alice.id, kT0), last}));
+  ASSERT_OK_AND_ASSIGN(history, store_->MarketValuesOf(alice.id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].id, first[0].id);
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(last, alice)));
+
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.market_values, 1);
+}
+
+TEST_P(StoreContractTest, ValuesOfOtherModelVersionsHorizonsAndDatesCoexist) {
+  Write(Batch({FullCreator("alice")}));
+  const Creator alice = Stored(Platform::kInstagram, "alice");
+  MarketValue v1 = FullValue(alice.id, kT0, "value-v1");
+  MarketValue v2 = FullValue(alice.id, kT0, "value-v2");
+  v2.fee_mid = 10;
+  MarketValue over_90_days = FullValue(alice.id, kT0, "value-v1");
+  over_90_days.horizon_days = 90;
+  over_90_days.fee_mid = 20;
+  MarketValue next_day = FullValue(alice.id, kT0 + kDay, "value-v1");
+  next_day.fee_mid = 30;
+  ASSERT_OK(store_->WriteMarketValues({v1, v2}));
+  ASSERT_OK(store_->WriteMarketValues({over_90_days, next_day}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice.id));
+  std::vector<std::string> stored = DumpAll(history);
+  std::vector<std::string> expected = {Dump(AsStored(v1, alice)), Dump(AsStored(v2, alice)),
+                                       Dump(AsStored(over_90_days, alice)),
+                                       Dump(AsStored(next_day, alice))};
+  std::sort(stored.begin(), stored.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(stored, expected);
+}
+
+TEST_P(StoreContractTest, MarketValuesOfListsByAsOfThenComputedAtThenId) {
+  Write(Batch({FullCreator("alice"), FullCreator("bob")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  const int64_t bob = Stored(Platform::kInstagram, "bob").id;
+  // fee_mid is each value's expected place in the history.
+  auto value = [&](UnixSeconds as_of, UnixSeconds computed_at, int32_t horizon_days, double place) {
+    MarketValue v = BareValue(alice, as_of);
+    v.computed_at = computed_at;
+    v.horizon_days = horizon_days;
+    v.fee_mid = place;
+    return v;
+  };
+  // Neither the write order nor the key order (horizon_days, model_version) is the answer:
+  // 3 and 4 tie on as_of and computed_at, and 3 was written first but has the larger horizon.
+  ASSERT_OK(store_->WriteMarketValues(
+      {value(kT0 + 2 * kDay, kT0, 30, 5), value(kT0, kT0 + 9, 30, 2), BareValue(bob, kT0)}));
+  ASSERT_OK(store_->WriteMarketValues({value(kT0, kT0 + 5, 90, 1), value(kT0 + kDay, kT0, 30, 3)}));
+  ASSERT_OK(store_->WriteMarketValues({value(kT0 + kDay, kT0, 7, 4)}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice));
+  EXPECT_THAT(FeesOf(history), ElementsAre(1, 2, 3, 4, 5));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> none, store_->MarketValuesOf(bob + 1'000));
+  EXPECT_THAT(none, IsEmpty());
+}
+
+TEST_P(StoreContractTest, LatestMarketValueIsTheNewestComputedAtThenTheHighestId) {
+  Write(Batch({FullCreator("alice"), BareCreator("bob", Platform::kTikTok),
+               FullCreator("carol", Platform::kYouTube), FullCreator("dave")}));
+  const Creator alice = Stored(Platform::kInstagram, "alice");
+  const Creator bob = Stored(Platform::kTikTok, "bob");
+  const Creator carol = Stored(Platform::kYouTube, "carol");
+  auto value = [](const Creator& creator, UnixSeconds as_of, UnixSeconds computed_at, double tag) {
+    MarketValue v = FullValue(creator.id, as_of);
+    v.computed_at = computed_at;
+    v.fee_mid = tag;
+    return v;
+  };
+  // alice: the newest computation wins even though another value has a later as_of.
+  // bob: two values computed at the same second, in two calls: the later call's wins.
+  // carol: three computed at the same second: the highest id wins. dave has no value.
+  // carol's come first, so that the visit order is not the write order.
+  ASSERT_OK(store_->WriteMarketValues(
+      {value(carol, kT0, kT0, 30), value(alice, kT0 + 2 * kDay, kT0 + 1, 10),
+       value(alice, kT0, kT0 + 50, 11), value(alice, kT0 + kDay, kT0 + 20, 12),
+       value(bob, kT0, kT0 + 7, 20)}));
+  ASSERT_OK(store_->WriteMarketValues({value(bob, kT0 + kDay, kT0 + 7, 21),
+                                       value(carol, kT0 + kDay, kT0, 31),
+                                       value(carol, kT0 + 2 * kDay, kT0, 32)}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> carols, store_->MarketValuesOf(carol.id));
+  ASSERT_THAT(carols, SizeIs(3));
+  const MarketValue& carols_last =
+      *std::max_element(carols.begin(), carols.end(),
+                        [](const MarketValue& a, const MarketValue& b) { return a.id < b.id; });
+  EXPECT_NE(carols_last.fee_mid, 30) << "written in an earlier call, so an older id";
+
+  std::vector<MarketValue> latest = LatestValues(*store_);
+  ASSERT_THAT(latest, SizeIs(3));
+  EXPECT_THAT(FeesOf(latest), ElementsAre(11, 21, carols_last.fee_mid));
+  EXPECT_EQ(Dump(latest[0]), Dump(AsStored(value(alice, kT0, kT0 + 50, 11), alice)));
+  EXPECT_EQ(Dump(latest[1]), Dump(AsStored(value(bob, kT0 + kDay, kT0 + 7, 21), bob)));
+  EXPECT_EQ(latest[2].id, carols_last.id);
+  EXPECT_EQ(latest[2].creator_handle, "carol");
+  EXPECT_EQ(latest[2].platform, Platform::kYouTube);
+}
+
+TEST_P(StoreContractTest, LatestMarketValuesStreamInCreatorOrderWhileTheVisitorReadsTheStore) {
+  constexpr int kCreators = 4'500;  // more than two pages of a backend that reads in pages
+  ImportBatch batch;
+  for (int i = 0; i < kCreators; ++i)
+    batch.creators.push_back(BareCreator("c" + std::to_string(i)));
+  Write(batch);
+  std::vector<Creator> creators = AllCreators();
+  ASSERT_THAT(creators, SizeIs(kCreators));
+  std::vector<MarketValue> values;
+  for (const Creator& creator : creators) {
+    MarketValue newer = BareValue(creator.id, kT0 - kDay);
+    newer.computed_at = kT0 + 20;
+    newer.fee_mid = static_cast<double>(creator.id);
+    MarketValue older = BareValue(creator.id, kT0);
+    older.computed_at = kT0 + 10;
+    values.push_back(newer);
+    values.push_back(older);
+  }
+  ASSERT_OK(store_->WriteMarketValues(values));
+
+  int64_t visited = 0;
+  int64_t last_creator = 0;
+  bool ordered = true;
+  bool newest = true;
+  int64_t histories_read = 0;
+  ASSERT_OK(store_->ForEachLatestMarketValue([&](const MarketValue& value) -> Status {
+    ordered = ordered && value.creator_id > last_creator;
+    last_creator = value.creator_id;
+    newest = newest && value.computed_at == kT0 + 20 &&
+             value.fee_mid == static_cast<double>(value.creator_id);
+    if (visited++ % 1'000 == 0) {
+      SPHERE_ASSIGN_OR_RETURN(std::vector<MarketValue> history,
+                              store_->MarketValuesOf(value.creator_id));
+      if (history.size() != 2) return Internal("history of " + std::to_string(history.size()));
+      ++histories_read;
+    }
+    return Status::Ok();
+  }));
+  EXPECT_EQ(visited, kCreators);
+  EXPECT_TRUE(ordered);
+  EXPECT_TRUE(newest);
+  EXPECT_EQ(histories_read, 5);
+}
+
+TEST_P(StoreContractTest, ForEachLatestMarketValueStopsAtVisitorError) {
+  Write(Batch({FullCreator("a"), FullCreator("b"), FullCreator("c")}));
+  std::vector<MarketValue> values;
+  for (const Creator& creator : AllCreators()) values.push_back(BareValue(creator.id, kT0));
+  ASSERT_OK(store_->WriteMarketValues(values));
+  int visited = 0;
+  Status status = store_->ForEachLatestMarketValue([&](const MarketValue&) {
+    return ++visited == 2 ? Internal("visitor gave up at 2") : Status::Ok();
+  });
+  EXPECT_THAT(status, IsError(Code::kInternal, ::testing::Eq("visitor gave up at 2")));
+  EXPECT_EQ(visited, 2);
+}
+
+TEST_P(StoreContractTest, MarketValueOfAnUnknownCreatorIsNotFoundAndWritesNothing) {
+  Write(Batch({FullCreator("alice")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  const int64_t unknown = alice + 1'000;
+  EXPECT_THAT(store_->WriteMarketValues({FullValue(alice, kT0), FullValue(unknown, kT0)}),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  EXPECT_THAT(store_->WriteMarketValues({FullValue(unknown, kT0), FullValue(alice, kT0 + 1)}),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  // One transaction: alice's values, written before or after the failure, are not kept.
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice));
+  EXPECT_THAT(history, IsEmpty());
+  EXPECT_THAT(LatestValues(*store_), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.market_values, 0);
+}
+
+TEST_P(StoreContractTest, InvalidMarketValueIsInvalidArgumentNamingTheField) {
+  Write(Batch({FullCreator("alice")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case {
+    std::string field;
+    std::function<void(MarketValue&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"fee_mid", [&](MarketValue& v) { v.fee_mid = nan; }},
+      {"fee_low", [&](MarketValue& v) { v.fee_low = -inf; }},
+      {"fee_high", [&](MarketValue& v) { v.fee_high = inf; }},
+      {"engagement_per_post", [&](MarketValue& v) { v.engagement_per_post = nan; }},
+      {"engagement_low", [&](MarketValue& v) { v.engagement_low = inf; }},
+      {"engagement_high", [&](MarketValue& v) { v.engagement_high = nan; }},
+      {"views_per_post", [&](MarketValue& v) { v.views_per_post = nan; }},
+      {"views_low", [&](MarketValue& v) { v.views_low = -inf; }},
+      {"views_high", [&](MarketValue& v) { v.views_high = inf; }},
+      {"follower_gain", [&](MarketValue& v) { v.follower_gain = nan; }},
+      {"follower_gain_low", [&](MarketValue& v) { v.follower_gain_low = -inf; }},
+      {"follower_gain_high", [&](MarketValue& v) { v.follower_gain_high = nan; }},
+      {"score", [&](MarketValue& v) { v.score = nan; }},
+      {"niche_score", [&](MarketValue& v) { v.niche_score = nan; }},
+      {"momentum", [&](MarketValue& v) { v.momentum = -inf; }},
+      {"evidence_json", [](MarketValue& v) { v.evidence_json = "[]"; }},
+      {"evidence_json", [](MarketValue& v) { v.evidence_json = "{not json"; }},
+      {"evidence_json", [](MarketValue& v) { v.evidence_json = ""; }},
+      {"evidence_json", [](MarketValue& v) { v.evidence_json = "\"text\""; }},
+      {"horizon_days", [](MarketValue& v) { v.horizon_days = 0; }},
+      {"horizon_days", [](MarketValue& v) { v.horizon_days = -30; }},
+      {"model_version", [](MarketValue& v) { v.model_version = ""; }},
+      {"followers", [](MarketValue& v) { v.followers = -1; }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    MarketValue spoiled = FullValue(alice, kT0);
+    c.spoil(spoiled);
+    // A valid value first: the refused one must take it down too.
+    EXPECT_THAT(store_->WriteMarketValues({FullValue(alice, kT0 - kDay), spoiled}),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field + " must")));
+    ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice));
+    EXPECT_THAT(history, IsEmpty()) << "the refused call must leave nothing behind";
+  }
+}
+
+TEST_P(StoreContractTest, SchemaRefusesInvalidMarketValuesFromOtherWriters) {
+  Write(Batch({FullCreator("alice")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  // What a writer that bypasses the Store would run.
+  auto insert = [&](std::string_view horizon_days, std::string_view model_version,
+                    std::string_view evidence_json) {
+    return backend_->ExecuteSql(
+        "INSERT INTO market_value (creator_id, as_of, horizon_days, model_version, computed_at, "
+        "engagement_per_post, engagement_low, engagement_high, fee_low, fee_mid, fee_high, score, "
+        "momentum, evidence_json) VALUES (" +
+        std::to_string(alice) + ", " + std::to_string(kT0) + ", " + std::string(horizon_days) +
+        ", '" + std::string(model_version) + "', " + std::to_string(kT0) +
+        ", 1.5, 1, 2, 100, 200, 300, 50, 0.5, '" + std::string(evidence_json) + "')");
+  };
+  EXPECT_THAT(insert("0", "v-zero", "{}"),
+              IsError(Code::kInternal, HasSubstr("horizon_days must be positive")));
+  EXPECT_THAT(insert("30", "", "{}"),
+              IsError(Code::kInternal, HasSubstr("model_version must not be empty")));
+  EXPECT_THAT(insert("30", "v-array", "[1]"),
+              IsError(Code::kInternal, HasSubstr("evidence_json must be a JSON object")));
+  // The same statement with valid values is accepted and reads back.
+  ASSERT_OK(insert("30", "v-ok", R"({"by": "hand"})"));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(alice));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].model_version, "v-ok");
+  EXPECT_EQ(history[0].fee_mid, 200);
+  EXPECT_FALSE(history[0].views_per_post.has_value());
+}
+
+TEST_P(StoreContractTest, ReimportKeepsMarketValues) {
+  Creator alice = FullCreator("alice");
+  ImportBatch batch = Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)});
+  Write(batch);
+  const Creator stored = Stored(alice);
+  const MarketValue value = FullValue(stored.id, kT0);
+  ASSERT_OK(store_->WriteMarketValues({value}));
+
+  Write(batch);
+  Creator newer = alice;
+  newer.stats_as_of = kT0 + kDay;
+  newer.followers = 10;
+  Write(Batch({newer}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(stored.id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(value, stored)));
+}
+
+TEST_P(StoreContractTest, UpgradeFromSchemaVersion2AddsMarketValuesAndKeepsData) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)}));
+  const int64_t id = Stored(alice).id;
+  ASSERT_OK(store_->WriteInferredNiches({Inferred(id, "beauty", 0.7)}));
+  store_.reset();
+  // What a database written by a build before market values looks like.
+  ASSERT_OK(backend_->ExecuteSql(
+      "DROP TABLE market_value; DELETE FROM schema_migrations WHERE version >= 3"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 3);
+  EXPECT_EQ(Dump(Stored(alice)), Dump(alice));
+  EXPECT_THAT(PostsOf(alice), SizeIs(1));
+  EXPECT_THAT(SnapshotsOf(alice), SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::optional<InferredNiche> niche, store_->InferredNicheOf(id));
+  ASSERT_TRUE(niche.has_value());
+  EXPECT_EQ(*niche, Inferred(id, "beauty", 0.7));
+
+  const MarketValue value = FullValue(id, kT0);
+  ASSERT_OK(store_->WriteMarketValues({value}));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(id));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(Dump(history[0]), Dump(AsStored(value, Stored(alice))));
 }
 
 }  // namespace

@@ -180,6 +180,63 @@ CREATE TABLE inferred_niche (
   inferred_at bigint NOT NULL
 );
 )sql",
+    // 3: Market Values (docs/market-value.md), one per (creator, as_of, horizon_days,
+    // model_version) so that a creator's value history can be charted and valuing again
+    // replaces a row.
+    R"sql(
+CREATE TABLE market_value (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  creator_id bigint NOT NULL CONSTRAINT market_value_creator_id_fkey REFERENCES creator (id),
+  as_of bigint NOT NULL,
+  horizon_days integer NOT NULL
+    CONSTRAINT "horizon_days must be positive" CHECK (horizon_days > 0),
+  model_version text COLLATE "C" NOT NULL
+    CONSTRAINT "model_version must not be empty" CHECK (model_version <> ''),
+  computed_at bigint NOT NULL,
+  niche text COLLATE "C",
+  followers bigint CONSTRAINT "followers must not be negative" CHECK (followers >= 0),
+  format text,
+  engagement_per_post double precision NOT NULL CONSTRAINT "engagement_per_post must be finite"
+    CHECK (engagement_per_post > '-Infinity' AND engagement_per_post < 'Infinity'),
+  engagement_low double precision NOT NULL CONSTRAINT "engagement_low must be finite"
+    CHECK (engagement_low > '-Infinity' AND engagement_low < 'Infinity'),
+  engagement_high double precision NOT NULL CONSTRAINT "engagement_high must be finite"
+    CHECK (engagement_high > '-Infinity' AND engagement_high < 'Infinity'),
+  views_per_post double precision CONSTRAINT "views_per_post must be finite"
+    CHECK (views_per_post > '-Infinity' AND views_per_post < 'Infinity'),
+  views_low double precision CONSTRAINT "views_low must be finite"
+    CHECK (views_low > '-Infinity' AND views_low < 'Infinity'),
+  views_high double precision CONSTRAINT "views_high must be finite"
+    CHECK (views_high > '-Infinity' AND views_high < 'Infinity'),
+  follower_gain double precision CONSTRAINT "follower_gain must be finite"
+    CHECK (follower_gain > '-Infinity' AND follower_gain < 'Infinity'),
+  follower_gain_low double precision CONSTRAINT "follower_gain_low must be finite"
+    CHECK (follower_gain_low > '-Infinity' AND follower_gain_low < 'Infinity'),
+  follower_gain_high double precision CONSTRAINT "follower_gain_high must be finite"
+    CHECK (follower_gain_high > '-Infinity' AND follower_gain_high < 'Infinity'),
+  fee_low double precision NOT NULL CONSTRAINT "fee_low must be finite"
+    CHECK (fee_low > '-Infinity' AND fee_low < 'Infinity'),
+  fee_mid double precision NOT NULL CONSTRAINT "fee_mid must be finite"
+    CHECK (fee_mid > '-Infinity' AND fee_mid < 'Infinity'),
+  fee_high double precision NOT NULL CONSTRAINT "fee_high must be finite"
+    CHECK (fee_high > '-Infinity' AND fee_high < 'Infinity'),
+  score double precision NOT NULL CONSTRAINT "score must be finite"
+    CHECK (score > '-Infinity' AND score < 'Infinity'),
+  niche_score double precision CONSTRAINT "niche_score must be finite"
+    CHECK (niche_score > '-Infinity' AND niche_score < 'Infinity'),
+  tier text,
+  momentum double precision NOT NULL CONSTRAINT "momentum must be finite"
+    CHECK (momentum > '-Infinity' AND momentum < 'Infinity'),
+  evidence_json text NOT NULL CONSTRAINT "evidence_json must be a JSON object"
+    CHECK (json_typeof(evidence_json::json) = 'object'),
+  CONSTRAINT market_value_creator_as_of_horizon_model_key
+    UNIQUE (creator_id, as_of, horizon_days, model_version)
+);
+-- The unique index leads with creator_id: it serves MarketValuesOf and the foreign key.
+-- This one hands DISTINCT ON (creator_id) each creator's newest value first, so a page of
+-- latest values is one range scan (ForEachLatestMarketValue).
+CREATE INDEX market_value_latest_idx ON market_value (creator_id, computed_at DESC, id DESC);
+)sql",
 };
 
 // Any constant works as long as every InfluencerSphere process uses the same one; this

@@ -420,6 +420,13 @@ std::optional<double> PgRowReader::OptionalDouble() {
   return value;
 }
 
+double PgRowReader::Double() {
+  const bool was_null = NextIsNull();
+  std::optional<double> value = OptionalDouble();
+  if (was_null) Fail("unexpected NULL");
+  return value.value_or(0);
+}
+
 std::optional<bool> PgRowReader::OptionalBool() {
   const char* raw = NextRaw();
   if (raw == nullptr) return std::nullopt;

@@ -143,6 +143,7 @@ class PgRowReader {
   int64_t Int64();
   std::optional<int64_t> OptionalInt64();
   std::optional<int32_t> OptionalInt32();
+  double Double();
   std::optional<double> OptionalDouble();
   bool Bool();
   std::optional<bool> OptionalBool();

@@ -52,12 +52,14 @@ std::string Join(ColumnList columns, std::string_view prefix = "") {
 
 // INSERT ... SELECT from a staging table that upserts on `key` and rewrites a stored
 // row only when a value differs, so the affected-row count is "inserted or changed".
+// New rows take their ids in `order_by` order when one is given.
 std::string UpsertFromStagingSql(std::string_view table, std::string_view staging, ColumnList key,
-                                 ColumnList values) {
+                                 ColumnList values, std::string_view order_by = "") {
   std::string all = Join(key) + ", " + Join(values);
   std::string sql = "INSERT INTO " + std::string(table) + " (" + all + ") SELECT " + all +
-                    " FROM pg_temp." + std::string(staging) + " ON CONFLICT (" + Join(key) +
-                    ") DO UPDATE SET ";
+                    " FROM pg_temp." + std::string(staging) +
+                    (order_by.empty() ? "" : " ORDER BY " + std::string(order_by)) +
+                    " ON CONFLICT (" + Join(key) + ") DO UPDATE SET ";
   bool first = true;
   for (std::string_view column : values) {
     if (!first) sql += ", ";
@@ -93,6 +95,36 @@ const std::string kSnapshotColumns =
     "s.total_views, s.avg_likes, s.avg_comments, s.avg_views, s.avg_shares, s.engagement_rate, "
     "s.authentic_engagement, s.followers_gain, s.views_gain, s.period_days, s.extra_json";
 
+constexpr std::string_view kMarketValueKey[] = {"creator_id", "as_of", "horizon_days",
+                                                "model_version"};
+constexpr std::string_view kMarketValueValues[] = {"computed_at",
+                                                   "niche",
+                                                   "followers",
+                                                   "format",
+                                                   "engagement_per_post",
+                                                   "engagement_low",
+                                                   "engagement_high",
+                                                   "views_per_post",
+                                                   "views_low",
+                                                   "views_high",
+                                                   "follower_gain",
+                                                   "follower_gain_low",
+                                                   "follower_gain_high",
+                                                   "fee_low",
+                                                   "fee_mid",
+                                                   "fee_high",
+                                                   "score",
+                                                   "niche_score",
+                                                   "tier",
+                                                   "momentum",
+                                                   "evidence_json"};
+const std::string kMarketValueColumns =
+    "m.id, m.creator_id, c.platform, c.handle, m.as_of, m.horizon_days, m.model_version, "
+    "m.computed_at, m.niche, m.followers, m.format, m.engagement_per_post, m.engagement_low, "
+    "m.engagement_high, m.views_per_post, m.views_low, m.views_high, m.follower_gain, "
+    "m.follower_gain_low, m.follower_gain_high, m.fee_low, m.fee_mid, m.fee_high, m.score, "
+    "m.niche_score, m.tier, m.momentum, m.evidence_json";
+
 // Creator profile fields, merged one by one. A stored field takes an incoming known
 // value when the field is still unknown or the incoming record is not older than the
 // stored profile; stats_as_of becomes the newer of the two (the SQLite backend's rule,
@@ -106,11 +138,12 @@ constexpr std::string_view kMergedCreatorFields[] = {"display_name", "niche",   
 // their rows across commits (ON COMMIT DELETE ROWS would truncate every table at every
 // commit, which costs milliseconds per table); CopyRows truncates one just before
 // refilling it instead.
-enum class StagingTable { kCreator, kCreatorKey, kPost, kSnapshot };
-constexpr int kStagingTableCount = 4;
+enum class StagingTable { kCreator, kCreatorKey, kPost, kSnapshot, kMarketValue };
+constexpr int kStagingTableCount = 5;
 constexpr const char* kTruncateStagingSql[kStagingTableCount] = {
     "TRUNCATE pg_temp.stage_creator", "TRUNCATE pg_temp.stage_creator_key",
-    "TRUNCATE pg_temp.stage_post", "TRUNCATE pg_temp.stage_snapshot"};
+    "TRUNCATE pg_temp.stage_post", "TRUNCATE pg_temp.stage_snapshot",
+    "TRUNCATE pg_temp.stage_market_value"};
 
 const std::string kCreateStagingTablesSql = R"sql(
 SET temp_buffers = '64MB';
@@ -138,6 +171,17 @@ CREATE TEMP TABLE IF NOT EXISTS stage_snapshot (
   avg_comments double precision, avg_views double precision, avg_shares double precision,
   engagement_rate double precision, authentic_engagement double precision,
   followers_gain bigint, views_gain bigint, period_days integer, extra_json text
+);
+CREATE TEMP TABLE IF NOT EXISTS stage_market_value (
+  seq bigint, creator_id bigint, as_of bigint, horizon_days integer, model_version text,
+  computed_at bigint, niche text, followers bigint, format text,
+  engagement_per_post double precision, engagement_low double precision,
+  engagement_high double precision, views_per_post double precision,
+  views_low double precision, views_high double precision, follower_gain double precision,
+  follower_gain_low double precision, follower_gain_high double precision,
+  fee_low double precision, fee_mid double precision, fee_high double precision,
+  score double precision, niche_score double precision, tier text,
+  momentum double precision, evidence_json text
 );
 )sql";
 
@@ -204,12 +248,19 @@ const PgStatement kUpsertSnapshots{
     "upsert_snapshots",
     UpsertFromStagingSql("snapshot", "stage_snapshot", kSnapshotKey, kSnapshotValues)};
 
+const PgStatement kUpsertMarketValues{
+    "upsert_market_values", UpsertFromStagingSql("market_value", "stage_market_value",
+                                                 kMarketValueKey, kMarketValueValues, "seq")};
+
 const std::string kCopyCreatorKeysSql =
     "COPY pg_temp.stage_creator_key (platform, handle) FROM STDIN";
 const std::string kCopyPostsSql =
     "COPY pg_temp.stage_post (" + Join(kPostKey) + ", " + Join(kPostValues) + ") FROM STDIN";
 const std::string kCopySnapshotsSql = "COPY pg_temp.stage_snapshot (" + Join(kSnapshotKey) + ", " +
                                       Join(kSnapshotValues) + ") FROM STDIN";
+const std::string kCopyMarketValuesSql = "COPY pg_temp.stage_market_value (seq, " +
+                                         Join(kMarketValueKey) + ", " + Join(kMarketValueValues) +
+                                         ") FROM STDIN";
 
 const PgStatement kFindCreator{"find_creator",
                                "SELECT " + Join(kCreatorColumns) +
@@ -240,6 +291,19 @@ const PgStatement kSnapshotsPage{"snapshots_page",
                                      " FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id"
                                      " WHERE s.id > $1 ORDER BY s.id LIMIT " +
                                      kPageLimit};
+
+const PgStatement kMarketValuesOf{
+    "market_values_of", "SELECT " + kMarketValueColumns +
+                            " FROM market_value AS m JOIN creator AS c ON c.id = m.creator_id"
+                            " WHERE m.creator_id = $1 ORDER BY m.as_of, m.computed_at, m.id"};
+// A page of creators, each with its newest value: DISTINCT ON keeps the first row per
+// creator in market_value_latest_idx order, so the page is one range scan of that index.
+const PgStatement kLatestMarketValuesPage{
+    "latest_market_values_page",
+    "SELECT " + kMarketValueColumns +
+        " FROM (SELECT DISTINCT ON (creator_id) * FROM market_value WHERE creator_id > $1"
+        " ORDER BY creator_id, computed_at DESC, id DESC LIMIT " +
+        kPageLimit + ") AS m JOIN creator AS c ON c.id = m.creator_id ORDER BY m.creator_id"};
 
 const PgStatement kRecordImport{
     "record_import",
@@ -277,7 +341,8 @@ const PgStatement kStatsSnapshotSources{"stats_snapshot_sources",
 const PgStatement kStatsTotals{
     "stats_totals",
     "SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM alert_rule),"
-    " (SELECT count(*) FROM alert_event), (SELECT count(*) FROM model)"};
+    " (SELECT count(*) FROM alert_event), (SELECT count(*) FROM model),"
+    " (SELECT count(*) FROM market_value)"};
 
 const PgStatement kCreateUser{
     "create_user",
@@ -453,6 +518,39 @@ InferredNiche ReadInferredNiche(PgRowReader& row) {
   return n;
 }
 
+MarketValue ReadMarketValue(PgRowReader& row) {
+  MarketValue v;
+  v.id = row.Int64();
+  v.creator_id = row.Int64();
+  v.platform = row.Enum(&ParsePlatform);
+  v.creator_handle = row.Text();
+  v.as_of = row.Int64();
+  v.horizon_days = static_cast<int32_t>(row.Int64());
+  v.model_version = row.Text();
+  v.computed_at = row.Int64();
+  v.niche = row.Text();
+  v.followers = row.OptionalInt64();
+  v.format = row.Text();
+  v.engagement_per_post = row.Double();
+  v.engagement_low = row.Double();
+  v.engagement_high = row.Double();
+  v.views_per_post = row.OptionalDouble();
+  v.views_low = row.OptionalDouble();
+  v.views_high = row.OptionalDouble();
+  v.follower_gain = row.OptionalDouble();
+  v.follower_gain_low = row.OptionalDouble();
+  v.follower_gain_high = row.OptionalDouble();
+  v.fee_low = row.Double();
+  v.fee_mid = row.Double();
+  v.fee_high = row.Double();
+  v.score = row.Double();
+  v.niche_score = row.OptionalDouble();
+  v.tier = row.Text();
+  v.momentum = row.Double();
+  v.evidence_json = row.Text();
+  return v;
+}
+
 template <typename T>
 Result<std::vector<T>> ReadAll(const PGresult* result, T (*read)(PgRowReader&)) {
   std::vector<T> out;
@@ -504,6 +602,10 @@ std::string Describe(const AlertEvent& e) {
 }
 std::string Describe(const ModelRecord& m) { return "model " + m.kind + "/" + m.version; }
 std::string Describe(const ImportRecord& r) { return "import of " + r.path; }
+std::string Describe(const MarketValue& v) {
+  return "market value of creator " + std::to_string(v.creator_id) + " as of " +
+         FormatIsoTime(v.as_of);
+}
 
 // Checks the fields of one record and keeps the first problem, described as
 // "<record>: <field> <rule>". The record is only described when something is wrong.
@@ -665,6 +767,17 @@ Status Validate(const ImportRecord& r) {
       .status();
 }
 
+Status Validate(const MarketValue& v) {
+  SPHERE_RETURN_IF_ERROR(ValidateMarketValue(v));
+  return FieldChecker(v)
+      .Text("model_version", v.model_version)
+      .Text("niche", v.niche)
+      .Text("format", v.format)
+      .Text("tier", v.tier)
+      .JsonObject("evidence_json", v.evidence_json)
+      .status();
+}
+
 Status ValidateBatch(const ImportBatch& batch) {
   for (const Creator& c : batch.creators) SPHERE_RETURN_IF_ERROR(Validate(c));
   for (const Post& p : batch.posts) SPHERE_RETURN_IF_ERROR(Validate(p));
@@ -705,6 +818,22 @@ struct SnapshotKeyHash {
     size_t hash = std::hash<std::string_view>()(key.source);
     hash = hash * 31 + std::hash<int64_t>()(key.creator_id);
     return hash * 31 + std::hash<int64_t>()(key.taken_at);
+  }
+};
+
+struct MarketValueKey {
+  int64_t creator_id;
+  UnixSeconds as_of;
+  int32_t horizon_days;
+  std::string_view model_version;
+  bool operator==(const MarketValueKey&) const = default;
+};
+struct MarketValueKeyHash {
+  size_t operator()(const MarketValueKey& key) const {
+    size_t hash = std::hash<std::string_view>()(key.model_version);
+    hash = hash * 31 + std::hash<int64_t>()(key.creator_id);
+    hash = hash * 31 + std::hash<int64_t>()(key.as_of);
+    return hash * 31 + std::hash<int32_t>()(key.horizon_days);
   }
 };
 
@@ -1046,6 +1175,81 @@ class PostgresStore final : public Store {
     return ReadAll(result.get(), &ReadModel);
   }
 
+  // Like the snapshots of WriteBatch: COPY into a staging table, then one upsert. One
+  // statement may not upsert a row twice, so a key that occurs more than once keeps the
+  // place (and so the id order) of its first occurrence and the values of its last, which
+  // is what writing the values one by one would leave.
+  Status WriteMarketValues(const std::vector<MarketValue>& values) override {
+    for (const MarketValue& v : values) SPHERE_RETURN_IF_ERROR(Validate(v));
+    if (values.empty()) return Status::Ok();
+    std::vector<const MarketValue*> staged;
+    staged.reserve(values.size());
+    std::unordered_map<MarketValueKey, size_t, MarketValueKeyHash> index;
+    index.reserve(values.size());
+    for (const MarketValue& v : values) {
+      auto [it, inserted] = index.try_emplace(
+          MarketValueKey{v.creator_id, v.as_of, v.horizon_days, v.model_version}, staged.size());
+      if (inserted) {
+        staged.push_back(&v);
+      } else {
+        staged[it->second] = &v;
+      }
+    }
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_RETURN_IF_ERROR(EnsureStagingTables());
+    SPHERE_ASSIGN_OR_RETURN(PgTransaction transaction, PgTransaction::Begin(conn_));
+    int64_t seq = 0;
+    SPHERE_RETURN_IF_ERROR(CopyRows(StagingTable::kMarketValue, "stage market values",
+                                    kCopyMarketValuesSql, staged,
+                                    [&seq](const MarketValue* staged_value, CopyTextEncoder& out) {
+                                      const MarketValue& v = *staged_value;
+                                      out.Int64(seq++);
+                                      out.Int64(v.creator_id);
+                                      out.Int64(v.as_of);
+                                      out.Int64(v.horizon_days);
+                                      out.Text(v.model_version);
+                                      out.Int64(v.computed_at);
+                                      out.TextOrNull(v.niche);
+                                      out.Optional(v.followers);
+                                      out.TextOrNull(v.format);
+                                      out.Double(v.engagement_per_post);
+                                      out.Double(v.engagement_low);
+                                      out.Double(v.engagement_high);
+                                      out.Optional(v.views_per_post);
+                                      out.Optional(v.views_low);
+                                      out.Optional(v.views_high);
+                                      out.Optional(v.follower_gain);
+                                      out.Optional(v.follower_gain_low);
+                                      out.Optional(v.follower_gain_high);
+                                      out.Double(v.fee_low);
+                                      out.Double(v.fee_mid);
+                                      out.Double(v.fee_high);
+                                      out.Double(v.score);
+                                      out.Optional(v.niche_score);
+                                      out.TextOrNull(v.tier);
+                                      out.Double(v.momentum);
+                                      out.Text(v.evidence_json);
+                                    }));
+    Result<PgResultPtr> upserted = conn_.Run(kUpsertMarketValues);
+    if (!upserted.ok() && IsForeignKeyViolation(upserted.error(), "market_value_creator_id_fkey")) {
+      // The server's detail names the creator: "Key (creator_id)=(42) is not present ...".
+      return NotFound("market value: a creator_id names no creator: " + upserted.error().message());
+    }
+    if (!upserted.ok()) return upserted.error();
+    return transaction.Commit();
+  }
+
+  Result<std::vector<MarketValue>> MarketValuesOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kMarketValuesOf, PgParams().Add(creator_id)));
+    return ReadAll(result.get(), &ReadMarketValue);
+  }
+
+  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit) override {
+    return ForEachRow(kLatestMarketValuesPage, &ReadMarketValue, visit, &MarketValue::creator_id);
+  }
+
   Status WriteInferredNiches(const std::vector<InferredNiche>& niches) override {
     for (const InferredNiche& n : niches) {
       SPHERE_RETURN_IF_ERROR(ValidateInferredNiche(n));
@@ -1293,11 +1497,12 @@ class PostgresStore final : public Store {
     return AffectedRows(upserted.get());
   }
 
-  // Keyset pagination by id: each page is its own short query, so no transaction or
-  // cursor stays open while the visitor runs and memory holds one page.
+  // Keyset pagination by `key` (the id unless told): each page is its own short query, so
+  // no transaction or cursor stays open while the visitor runs and memory holds one page.
+  // `page` takes the last key seen as $1 and returns the next rows in key order.
   template <typename T>
   Status ForEachRow(const PgStatement& page, T (*read)(PgRowReader&),
-                    const std::function<Status(const T&)>& visit) {
+                    const std::function<Status(const T&)>& visit, int64_t T::*key = &T::id) {
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     int64_t after_id = 0;
     while (true) {
@@ -1308,7 +1513,7 @@ class PostgresStore final : public Store {
         const T item = read(reader);
         SPHERE_RETURN_IF_ERROR(reader.status());
         SPHERE_RETURN_IF_ERROR(visit(item));
-        after_id = item.id;
+        after_id = item.*key;
       }
       if (rows < kStreamPageRows) return Status::Ok();
     }
@@ -1382,6 +1587,7 @@ Result<StoreStats> PostgresStore::Stats() {
     stats.alert_rules = row.Int64();
     stats.alert_events = row.Int64();
     stats.models = row.Int64();
+    stats.market_values = row.Int64();
   }));
   SPHERE_RETURN_IF_ERROR(transaction.Commit());
   return stats;

@@ -236,6 +236,30 @@ TEST_F(PostgresStoreTest, TextPostgresCannotHoldIsInvalidArgumentNamingTheField)
   EXPECT_FALSE(store->FindCreator(Platform::kInstagram, "someone")->has_value());
 }
 
+TEST_F(PostgresStoreTest, MarketValueTextPostgresCannotHoldIsInvalidArgumentNamingTheField) {
+  ScratchDatabase db;
+  auto store = db.Open();
+  ASSERT_NE(store, nullptr);
+  ImportBatch batch;
+  batch.creators.push_back(MakeCreator("someone", 1));
+  ASSERT_TRUE(store->WriteBatch(batch).ok());
+  const int64_t id = (*store->FindCreator(Platform::kInstagram, "someone"))->id;
+  MarketValue value;
+  value.creator_id = id;
+  value.model_version = "v1";
+  value.niche = std::string("be\0auty", 7);
+  Status written = store->WriteMarketValues({value});
+  EXPECT_EQ(written.code(), Code::kInvalidArgument) << written.ToString();
+  EXPECT_THAT(written.message(), HasSubstr("niche"));
+
+  value.niche = "beauty";
+  value.model_version = "\xff\xfe";
+  written = store->WriteMarketValues({value});
+  EXPECT_EQ(written.code(), Code::kInvalidArgument) << written.ToString();
+  EXPECT_THAT(written.message(), HasSubstr("model_version"));
+  EXPECT_TRUE(store->MarketValuesOf(id)->empty());
+}
+
 TEST_F(PostgresStoreTest, PostOfAnUnknownCreatorRollsBackTheWholeBatch) {
   ScratchDatabase db;
   auto store = db.Open();

@@ -171,6 +171,8 @@ std::optional<bool> Statement::ReadOptionalBool() {
   return *value != 0;
 }
 
+double Statement::ReadDouble() { return sqlite3_column_double(stmt_, column_++); }
+
 std::optional<double> Statement::ReadOptionalDouble() {
   if (NextColumnIsNull()) {
     ++column_;

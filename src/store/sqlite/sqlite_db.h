@@ -103,6 +103,7 @@ class Statement {
   std::optional<int64_t> ReadOptionalInt();
   std::optional<int32_t> ReadOptionalInt32();
   std::optional<bool> ReadOptionalBool();
+  double ReadDouble();
   std::optional<double> ReadOptionalDouble();
   // NULL reads as "".
   std::string ReadText();

@@ -179,6 +179,50 @@ CREATE TABLE inferred_niche (
   inferred_at INTEGER NOT NULL
 ) STRICT;
 )sql",
+    // 3: Market Values (docs/market-value.md), one per (creator, as_of, horizon_days,
+    // model_version) so that a creator's value history can be charted and valuing again
+    // replaces a row. Doubles are checked finite by the store (ValidateMarketValue): SQLite
+    // turns NaN into NULL before any CHECK could see it.
+    R"sql(
+CREATE TABLE market_value (
+  id INTEGER PRIMARY KEY,
+  creator_id INTEGER NOT NULL REFERENCES creator (id),
+  as_of INTEGER NOT NULL,
+  horizon_days INTEGER NOT NULL
+    CONSTRAINT "horizon_days must be positive" CHECK (horizon_days > 0),
+  model_version TEXT NOT NULL
+    CONSTRAINT "model_version must not be empty" CHECK (model_version <> ''),
+  computed_at INTEGER NOT NULL,
+  niche TEXT,
+  followers INTEGER CONSTRAINT "followers must not be negative" CHECK (followers >= 0),
+  format TEXT,
+  engagement_per_post REAL NOT NULL,
+  engagement_low REAL NOT NULL,
+  engagement_high REAL NOT NULL,
+  views_per_post REAL,
+  views_low REAL,
+  views_high REAL,
+  follower_gain REAL,
+  follower_gain_low REAL,
+  follower_gain_high REAL,
+  fee_low REAL NOT NULL,
+  fee_mid REAL NOT NULL,
+  fee_high REAL NOT NULL,
+  score REAL NOT NULL,
+  niche_score REAL,
+  tier TEXT,
+  momentum REAL NOT NULL,
+  evidence_json TEXT NOT NULL
+    CONSTRAINT "evidence_json must be a JSON object"
+    CHECK (CASE WHEN json_valid(evidence_json)
+                THEN json_type(evidence_json) = 'object' ELSE 0 END),
+  UNIQUE (creator_id, as_of, horizon_days, model_version)
+) STRICT;
+-- The UNIQUE index leads with creator_id: it serves MarketValuesOf and the foreign key.
+-- This one walks creators in id order with each one's newest value first, so the latest
+-- value per creator is one streaming scan with an index probe per row (ForEachLatest...).
+CREATE INDEX market_value_latest ON market_value (creator_id, computed_at DESC, id DESC);
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

@@ -115,6 +115,34 @@ const std::string& SnapshotUpsertSql() {
   return sql;
 }
 
+// Valuing a creator again (same key) replaces every value; the row keeps its id.
+const std::string& MarketValueUpsertSql() {
+  static const std::string sql =
+      ReplacingUpsertSql("market_value", {"creator_id", "as_of", "horizon_days", "model_version"},
+                         {"computed_at",
+                          "niche",
+                          "followers",
+                          "format",
+                          "engagement_per_post",
+                          "engagement_low",
+                          "engagement_high",
+                          "views_per_post",
+                          "views_low",
+                          "views_high",
+                          "follower_gain",
+                          "follower_gain_low",
+                          "follower_gain_high",
+                          "fee_low",
+                          "fee_mid",
+                          "fee_high",
+                          "score",
+                          "niche_score",
+                          "tier",
+                          "momentum",
+                          "evidence_json"});
+  return sql;
+}
+
 // "CASE WHEN followers IS NULL THEN '(unknown)' WHEN followers >= 1000000 THEN 'mega' ..."
 const std::string& FollowerTierSql() {
   static const std::string sql = [] {
@@ -144,6 +172,14 @@ constexpr std::string_view kSelectSnapshot =
     "s.engagement_rate, s.authentic_engagement, s.followers_gain, s.views_gain, "
     "s.period_days, s.extra_json "
     "FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id ";
+
+constexpr std::string_view kSelectMarketValue =
+    "SELECT m.id, m.creator_id, c.platform, c.handle, m.as_of, m.horizon_days, "
+    "m.model_version, m.computed_at, m.niche, m.followers, m.format, m.engagement_per_post, "
+    "m.engagement_low, m.engagement_high, m.views_per_post, m.views_low, m.views_high, "
+    "m.follower_gain, m.follower_gain_low, m.follower_gain_high, m.fee_low, m.fee_mid, "
+    "m.fee_high, m.score, m.niche_score, m.tier, m.momentum, m.evidence_json "
+    "FROM market_value AS m JOIN creator AS c ON c.id = m.creator_id ";
 
 constexpr std::string_view kSelectUser =
     "SELECT id, name, role, api_key_hash, created_at FROM user ";
@@ -176,6 +212,12 @@ std::string PostLabel(const Post& post) {
 std::string SnapshotLabel(const Snapshot& snapshot) {
   return "snapshot of " + CreatorLabel(snapshot.platform, snapshot.creator_handle) + " taken_at " +
          std::to_string(snapshot.taken_at) + " from '" + snapshot.source + "'";
+}
+
+std::string MarketValueLabel(const MarketValue& value) {
+  return "market value of creator " + std::to_string(value.creator_id) + " as_of " +
+         std::to_string(value.as_of) + " over " + std::to_string(value.horizon_days) +
+         " days by model '" + value.model_version + "'";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -234,6 +276,34 @@ void BindSnapshot(Statement& upsert, const Snapshot& snapshot, int64_t creator_i
       .BindOptionalInt(snapshot.views_gain)
       .BindOptionalInt(snapshot.period_days)
       .BindText(snapshot.extra_json);
+}
+
+void BindMarketValue(Statement& upsert, const MarketValue& value) {
+  upsert.BindInt(value.creator_id)
+      .BindInt(value.as_of)
+      .BindInt(value.horizon_days)
+      .BindText(value.model_version)
+      .BindInt(value.computed_at)
+      .BindTextOrNull(value.niche)
+      .BindOptionalInt(value.followers)
+      .BindTextOrNull(value.format)
+      .BindDouble(value.engagement_per_post)
+      .BindDouble(value.engagement_low)
+      .BindDouble(value.engagement_high)
+      .BindOptionalDouble(value.views_per_post)
+      .BindOptionalDouble(value.views_low)
+      .BindOptionalDouble(value.views_high)
+      .BindOptionalDouble(value.follower_gain)
+      .BindOptionalDouble(value.follower_gain_low)
+      .BindOptionalDouble(value.follower_gain_high)
+      .BindDouble(value.fee_low)
+      .BindDouble(value.fee_mid)
+      .BindDouble(value.fee_high)
+      .BindDouble(value.score)
+      .BindOptionalDouble(value.niche_score)
+      .BindTextOrNull(value.tier)
+      .BindDouble(value.momentum)
+      .BindText(value.evidence_json);
 }
 
 // SQLite would store NaN as NULL and so silently change the value; refuse it instead.
@@ -383,6 +453,39 @@ Result<InferredNiche> ReadInferredNiche(Statement& row) {
   n.model_version = row.ReadText();
   n.inferred_at = row.ReadInt();
   return n;
+}
+
+Result<MarketValue> ReadMarketValue(Statement& row) {
+  MarketValue value;
+  value.id = row.ReadInt();
+  value.creator_id = row.ReadInt();
+  SPHERE_ASSIGN_OR_RETURN(value.platform, ReadEnum(row, ParsePlatform));
+  value.creator_handle = row.ReadText();
+  value.as_of = row.ReadInt();
+  value.horizon_days = static_cast<int32_t>(row.ReadInt());
+  value.model_version = row.ReadText();
+  value.computed_at = row.ReadInt();
+  value.niche = row.ReadText();
+  value.followers = row.ReadOptionalInt();
+  value.format = row.ReadText();
+  value.engagement_per_post = row.ReadDouble();
+  value.engagement_low = row.ReadDouble();
+  value.engagement_high = row.ReadDouble();
+  value.views_per_post = row.ReadOptionalDouble();
+  value.views_low = row.ReadOptionalDouble();
+  value.views_high = row.ReadOptionalDouble();
+  value.follower_gain = row.ReadOptionalDouble();
+  value.follower_gain_low = row.ReadOptionalDouble();
+  value.follower_gain_high = row.ReadOptionalDouble();
+  value.fee_low = row.ReadDouble();
+  value.fee_mid = row.ReadDouble();
+  value.fee_high = row.ReadDouble();
+  value.score = row.ReadDouble();
+  value.niche_score = row.ReadOptionalDouble();
+  value.tier = row.ReadText();
+  value.momentum = row.ReadDouble();
+  value.evidence_json = row.ReadText();
+  return value;
 }
 
 Result<ImportRecord> ReadImport(Statement& row) {
@@ -653,6 +756,41 @@ class SqliteStore final : public Store {
                                 ReadModel, [&](Statement& query) { query.BindText(kind); });
   }
 
+  Status WriteMarketValues(const std::vector<MarketValue>& values) override {
+    for (const MarketValue& value : values) SPHERE_RETURN_IF_ERROR(ValidateMarketValue(value));
+    if (values.empty()) return Status::Ok();
+    SPHERE_ASSIGN_OR_RETURN(Transaction transaction, Begin(Transaction::Kind::kWrite));
+    SPHERE_ASSIGN_OR_RETURN(Statement upsert, statements_.Use(MarketValueUpsertSql()));
+    for (const MarketValue& value : values) {
+      upsert.Reset();
+      BindMarketValue(upsert, value);
+      if (Status status = upsert.Run(); !status.ok()) {
+        if (upsert.last_error() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+          return NotFound("market value: creator " + std::to_string(value.creator_id) +
+                          " does not exist");
+        }
+        return status.WithContext(MarketValueLabel(value));
+      }
+    }
+    return transaction.Commit();
+  }
+
+  Result<std::vector<MarketValue>> MarketValuesOf(int64_t creator_id) override {
+    return ReadAll<MarketValue>(
+        Sql(kSelectMarketValue, "WHERE m.creator_id = ? ORDER BY m.as_of, m.computed_at, m.id"),
+        ReadMarketValue, [&](Statement& query) { query.BindInt(creator_id); });
+  }
+
+  // One pass over market_value_latest in creator order; each row is kept when it is its
+  // creator's first entry there, an index probe that reads no table row.
+  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit) override {
+    return Stream<MarketValue>(
+        Sql(kSelectMarketValue,
+            "WHERE m.id = (SELECT n.id FROM market_value AS n WHERE n.creator_id = m.creator_id "
+            "ORDER BY n.computed_at DESC, n.id DESC LIMIT 1) ORDER BY m.creator_id"),
+        ReadMarketValue, visit);
+  }
+
   Status WriteInferredNiches(const std::vector<InferredNiche>& niches) override {
     for (const InferredNiche& n : niches) SPHERE_RETURN_IF_ERROR(ValidateInferredNiche(n));
     if (niches.empty()) return Status::Ok();
@@ -887,6 +1025,7 @@ Result<StoreStats> SqliteStore::Stats() {
   SPHERE_ASSIGN_OR_RETURN(stats.alert_rules, CountRows("alert_rule"));
   SPHERE_ASSIGN_OR_RETURN(stats.alert_events, CountRows("alert_event"));
   SPHERE_ASSIGN_OR_RETURN(stats.models, CountRows("model"));
+  SPHERE_ASSIGN_OR_RETURN(stats.market_values, CountRows("market_value"));
   SPHERE_RETURN_IF_ERROR(transaction.Commit());
   return stats;
 }
