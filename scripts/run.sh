@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build (release), load the bundled real data
 # into the embedded SQLite store (var/sphere.db), train the models that are absent
-# (var/models: niche classifier, then PLEP) and print what was loaded.
+# (var/models: niche classifier, PLEP, Market Value), print what was loaded, value every
+# creator and show a scout's ranking.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,11 @@ build/release/bin/sphere --store "$store" train niche --if-absent
 # Trains and evaluates the PLEP model unless one is registered and loads (under a minute on
 # 2 cores; the metrics go to its manifest and model_card.md, docs/plep-model-card.md).
 build/release/bin/sphere --store "$store" train plep --if-absent
+# Trains and backtests the Market Value forecaster unless one is registered and loads (about
+# a minute; the backtest goes to its manifest and backtest.md, docs/market-value.md), then
+# values every creator as of their latest data and stores the values (`sphere rank` reads
+# them), writing var/values.csv.
+build/release/bin/sphere --store "$store" train value --if-absent
+build/release/bin/sphere --store "$store" value --out var/values.csv
+build/release/bin/sphere --store "$store" rank --platform instagram --niche fitness \
+  --min-followers 10000 --max-followers 100000 --sort momentum --limit 10

@@ -7,7 +7,7 @@
 namespace sphere::cli {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train)",
+  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train, diagnose, value, rank)",
                "sphere"};
   GlobalOptions global;
   app.add_option("--store", global.store_url,
@@ -23,6 +23,7 @@ int Run(int argc, char** argv) {
   AddTrainCommand(app, global, action);
   AddFeaturesCommand(app, global, action);
   AddPlepCommands(app, global, action);
+  AddValueCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -21,5 +21,7 @@ void AddSynthCommand(CLI::App& app, const GlobalOptions& global, Action& action)
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, Action& action);
 void AddPlepCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// `train value` (under the train command: call after AddTrainCommand), `value`, `rank`.
+void AddValueCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace sphere::cli

@@ -1,11 +1,19 @@
 #include "cli/progress.h"
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 namespace sphere::cli {
+
+double PeakMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
 
 std::string WithThousands(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sphere::cli {
 
@@ -33,6 +35,31 @@ class Progress {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// One progress line per stage of a long job (training: "features", "grid 2/6", ...): a new
+// stage name finishes the previous line.
+class StageProgress {
+ public:
+  void operator()(std::string_view stage, int64_t done, int64_t total) {
+    if (!progress_ || stage != stage_) {
+      if (progress_) progress_->Finish();
+      stage_ = std::string(stage);
+      progress_.emplace("  " + stage_, total);
+    }
+    progress_->Update(done);
+  }
+  void Finish() {
+    if (progress_) progress_->Finish();
+    progress_.reset();
+  }
+
+ private:
+  std::string stage_;
+  std::optional<Progress> progress_;
+};
+
+// This process's peak resident memory so far, in MiB.
+double PeakMiB();
 
 // "1,234,567"
 std::string WithThousands(int64_t n);

@@ -1,7 +1,6 @@
 // `sphere train niche`: train and evaluate the niche classifier, save and register it,
 // then infer a niche for every creator in the store.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <ctime>
@@ -26,27 +25,6 @@ struct TrainNicheArgs {
   std::string grid = "full";
   int max_epochs = 0;
   int threads = 1;
-};
-
-// One progress line per training stage.
-class StageProgress {
- public:
-  void operator()(std::string_view stage, int64_t done, int64_t total) {
-    if (!progress_ || stage != stage_) {
-      if (progress_) progress_->Finish();
-      stage_ = std::string(stage);
-      progress_.emplace("  " + stage_, total);
-    }
-    progress_->Update(done);
-  }
-  void Finish() {
-    if (progress_) progress_->Finish();
-    progress_.reset();
-  }
-
- private:
-  std::string stage_;
-  std::optional<Progress> progress_;
 };
 
 Status RunTrainNiche(const GlobalOptions& global, const TrainNicheArgs& args) {
@@ -76,8 +54,6 @@ Status RunTrainNiche(const GlobalOptions& global, const TrainNicheArgs& args) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
   fmt::print("trained on {} posts of {} creators (Kim et al.), split by creator\n",
              WithThousands(r.training_posts), WithThousands(r.training_creators));
   fmt::print("{}", r.metrics_table);
@@ -91,8 +67,7 @@ Status RunTrainNiche(const GlobalOptions& global, const TrainNicheArgs& args) {
       WithThousands(c.by_profile));
   for (const auto& [niche, n] : c.by_niche)
     fmt::print("  {:<16} {:>10}\n", niche, WithThousands(n));
-  fmt::print("done in {:.1f}s, peak memory {:.1f} MiB\n", seconds,
-             static_cast<double>(usage.ru_maxrss) / 1024.0);
+  fmt::print("done in {:.1f}s, peak memory {:.1f} MiB\n", seconds, PeakMiB());
   return Status::Ok();
 }
 
@@ -107,12 +82,6 @@ struct TrainPlepArgs {
   std::string grid = "full";
   int max_rounds = 3000;
 };
-
-double PeakMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 Status RunTrainPlep(const GlobalOptions& global, const TrainPlepArgs& args) {
   SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
@@ -158,7 +127,7 @@ Status RunTrainPlep(const GlobalOptions& global, const TrainPlepArgs& args) {
 }  // namespace
 
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, Action& action) {
-  CLI::App* train = app.add_subcommand("train", "Train a model (niche, plep)");
+  CLI::App* train = app.add_subcommand("train", "Train a model (niche, plep, value)");
   train->require_subcommand(1);
   auto args = std::make_shared<TrainNicheArgs>();
   CLI::App* cmd = train->add_subcommand(

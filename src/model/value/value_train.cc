@@ -1,0 +1,524 @@
+#include "model/value/value_train.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/time.h"
+#include "model/metrics/regression_metrics.h"
+#include "model/xgboost/xgboost_model.h"
+
+namespace sphere::value {
+namespace {
+
+using json = nlohmann::json;
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+constexpr int kMinTrainRows = 50;
+constexpr int kMinValidRows = 10;
+constexpr size_t kMinCalibration = 30;
+constexpr UnixSeconds kDay = kSecondsPerDay;
+
+Params ParamsOf(const ValueTrainOptions& o) {
+  return {{"objective", "reg:pseudohubererror"},
+          {"huber_slope", "0.5"},
+          {"eval_metric", "mae"},
+          {"tree_method", "hist"},
+          {"eta", "0.05"},
+          {"max_depth", "3"},
+          {"min_child_weight", "30"},
+          {"subsample", "0.8"},
+          {"colsample_bytree", "0.8"},
+          {"lambda", "1"},
+          {"seed", std::to_string(o.seed)},
+          {"nthread", std::to_string(o.threads)}};
+}
+
+// An example under one set of priors: its row and bases.
+struct Prepared {
+  std::vector<float> x;
+  Bases bases;
+};
+
+Prepared Prepare(const ValueDataset& data, const ValueExample& e, const Priors& priors) {
+  const CreatorHistory& h = data.histories[e.history];
+  Prepared p;
+  p.bases = BasesOf(h.platform, h.niche, e.summary, priors);
+  p.x = ValueFeatures(h.platform, h.niche, e.summary, e.horizon_days, priors).ValuesAsFloat();
+  return p;
+}
+
+// The residual the target's forest learns; nullopt when the example cannot teach it.
+std::optional<double> Label(Target t, const ValueExample& e, const Bases& b) {
+  switch (t) {
+    case Target::kEngagement:
+      if (!e.engagement || !b.log_engagement) return std::nullopt;
+      return std::log1p(*e.engagement) - *b.log_engagement;
+    case Target::kViews:
+      if (!e.views || !b.log_views) return std::nullopt;
+      return std::log1p(*e.views) - *b.log_views;
+    case Target::kFollowers:
+      if (!e.daily_gain || (!e.summary.daily_gain && !e.summary.followers)) return std::nullopt;
+      return Slog(*e.daily_gain) - b.slog_daily_gain;
+  }
+  return std::nullopt;
+}
+
+std::string_view BasisOf(Target t, const ValueExample& e, const Bases& b) {
+  switch (t) {
+    case Target::kEngagement: return EngagementBasis(e.summary, b);
+    case Target::kViews: return ViewsBasis(e.summary, b);
+    case Target::kFollowers: return GainBasis(e.summary);
+  }
+  return "";
+}
+
+// One forecast next to what happened and the naive baselines, in natural units (per post;
+// followers gained over the horizon).
+struct Outcome {
+  double actual = 0, model = 0;
+  std::optional<double> last, niche;
+  double abs_residual = 0;  // in the forest's label space
+  std::string basis;
+};
+
+Outcome OutcomeOf(Target t, const ValueExample& e, const Bases& b, double residual_pred,
+                  double label) {
+  Outcome o;
+  o.abs_residual = std::fabs(label - residual_pred);
+  o.basis = std::string(BasisOf(t, e, b));
+  switch (t) {
+    case Target::kEngagement:
+      o.actual = *e.engagement;
+      o.model = std::expm1(*b.log_engagement + residual_pred);
+      o.last = b.last_engagement;
+      o.niche = b.niche_rate_engagement;
+      break;
+    case Target::kViews:
+      o.actual = *e.views;
+      o.model = std::expm1(*b.log_views + residual_pred);
+      o.last = b.last_views;
+      o.niche = b.niche_rate_views;
+      break;
+    case Target::kFollowers: {
+      const double h = e.horizon_days;
+      o.actual = *e.daily_gain * h;
+      o.model = Unslog(b.slog_daily_gain + residual_pred) * h;
+      o.last = b.last_daily_gain * h;
+      if (b.niche_rate_daily_gain) o.niche = *b.niche_rate_daily_gain * h;
+      break;
+    }
+  }
+  return o;
+}
+
+struct Scores {
+  int64_t n = 0;
+  double mape = NAN, mdape = NAN, spearman = NAN;
+};
+
+// APE is over rows with a non-zero actual (|actual| >= 1 for follower gains, > 0 for levels).
+Scores Score(const std::vector<double>& predicted, const std::vector<double>& actual) {
+  Scores s;
+  s.n = static_cast<int64_t>(actual.size());
+  if (actual.empty()) return s;
+  std::vector<double> ape;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    if (std::fabs(actual[i]) >= 1) ape.push_back(std::fabs(predicted[i] - actual[i]) / std::fabs(actual[i]));
+  }
+  if (!ape.empty()) {
+    double sum = 0;
+    for (double a : ape) sum += a;
+    s.mape = sum / ape.size();
+    s.mdape = metrics::Quantile(ape, 0.5);
+  }
+  if (actual.size() >= 3) s.spearman = metrics::Spearman(predicted, actual);
+  return s;
+}
+
+json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json ScoresJson(const Scores& s) {
+  return {{"n", s.n}, {"mape", Num(s.mape)}, {"mdape", Num(s.mdape)},
+          {"spearman", Num(s.spearman)}};
+}
+
+// The model next to one baseline, on the rows where that baseline exists.
+struct Comparison {
+  Scores model, baseline;
+};
+
+Comparison Compare(const std::vector<Outcome>& outcomes, bool niche) {
+  std::vector<double> actual, model, base;
+  for (const Outcome& o : outcomes) {
+    const std::optional<double>& b = niche ? o.niche : o.last;
+    if (!b) continue;
+    actual.push_back(o.actual);
+    model.push_back(o.model);
+    base.push_back(*b);
+  }
+  return {Score(model, actual), Score(base, actual)};
+}
+
+Scores ScoreAll(const std::vector<Outcome>& outcomes) {
+  std::vector<double> actual, model;
+  for (const Outcome& o : outcomes) {
+    actual.push_back(o.actual);
+    model.push_back(o.model);
+  }
+  return Score(model, actual);
+}
+
+struct Fold {
+  Family family;
+  UnixSeconds origin = 0, end = 0;
+};
+
+std::vector<Fold> FoldsOf(const ValueDataset& data) {
+  std::map<Family, std::vector<UnixSeconds>> as_of;
+  for (const ValueExample& e : data.examples) as_of[e.family].push_back(e.as_of);
+  std::vector<Fold> folds;
+  for (auto& [family, times] : as_of) {
+    std::sort(times.begin(), times.end());
+    const UnixSeconds last = times.back() + 1;
+    if (family == Family::kSnapshots) {
+      // Each later snapshot month is an origin.
+      times.erase(std::unique(times.begin(), times.end()), times.end());
+      for (size_t k = 1; k < times.size(); ++k) {
+        folds.push_back({family, times[k], k + 1 < times.size() ? times[k + 1] : last});
+      }
+      continue;
+    }
+    // Weekly: from the median as-of, every 12 weeks; posts: from the 70th percentile, every
+    // quarter (most of Kim's posts are recent, so earlier origins would test a handful).
+    const double from = family == Family::kWeekly ? 0.5 : 0.7;
+    const UnixSeconds step = family == Family::kWeekly ? 84 * kDay : 91 * kDay;
+    UnixSeconds origin = times[static_cast<size_t>(from * (times.size() - 1))];
+    while (origin < last) {
+      folds.push_back({family, origin, std::min(last, origin + step)});
+      origin += step;
+    }
+  }
+  return folds;
+}
+
+// The priors from one summary per training creator: its latest eligible example.
+Priors FitPriors(const ValueDataset& data, const std::vector<size_t>& eligible) {
+  std::map<size_t, size_t> latest;  // history -> example
+  for (size_t i : eligible) {
+    const ValueExample& e = data.examples[i];
+    auto [it, inserted] = latest.emplace(e.history, i);
+    if (!inserted && data.examples[it->second].as_of < e.as_of) it->second = i;
+  }
+  PriorsBuilder builder;
+  for (const auto& [history, i] : latest) {
+    const CreatorHistory& h = data.histories[history];
+    const ValueExample& e = data.examples[i];
+    builder.Add(h.platform, h.niche, e.summary, e.daily_gain);
+  }
+  return builder.Build();
+}
+
+struct Matrix {
+  xgb::DenseMatrix x;
+  std::vector<float> y;
+  std::vector<size_t> index;
+  std::vector<Bases> bases;
+  std::vector<double> labels;
+};
+
+Matrix Gather(const ValueDataset& data, const std::vector<size_t>& candidates, Target t,
+              const Priors& priors) {
+  Matrix m;
+  m.x.cols = ValueFeatureNames().size();
+  for (size_t i : candidates) {
+    const ValueExample& e = data.examples[i];
+    Prepared p = Prepare(data, e, priors);
+    const std::optional<double> label = Label(t, e, p.bases);
+    if (!label || !std::isfinite(*label)) continue;
+    m.x.values.insert(m.x.values.end(), p.x.begin(), p.x.end());
+    m.y.push_back(static_cast<float>(*label));
+    m.labels.push_back(*label);
+    m.index.push_back(i);
+    m.bases.push_back(std::move(p.bases));
+  }
+  m.x.rows = m.index.size();
+  return m;
+}
+
+Result<xgb::Booster> Fit(const Matrix& train, const Matrix& valid, const ValueTrainOptions& o) {
+  xgb::TrainOptions options;
+  options.params = ParamsOf(o);
+  options.max_rounds = o.max_rounds;
+  options.early_stopping_rounds = o.early_stopping_rounds;
+  return xgb::Booster::Train(train.x, train.y, &valid.x, valid.y, options);
+}
+
+// Key for pooled outcomes.
+std::string PoolKey(Family f, Target t) {
+  return std::string(ToString(f)) + "/" + std::string(ToString(t));
+}
+
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "–"; }
+std::string Rho(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "–"; }
+
+std::string VersionOf(UnixSeconds now) {
+  std::string t = FormatIsoTime(now);  // 2026-11-26T03:00:00Z
+  std::string compact;
+  for (char c : t) {
+    if (c != '-' && c != ':') compact += c;
+  }
+  return "value-" + compact;
+}
+
+}  // namespace
+
+Result<TrainedValue> TrainValue(const ValueDataset& data, const ValueTrainOptions& options,
+                                const ProgressFn& progress) {
+  const std::vector<Fold> folds = FoldsOf(data);
+  std::map<std::string, std::vector<Outcome>> test_outcomes;   // family/target
+  std::map<std::string, std::vector<double>> calibration;      // target[/basis]
+  json fold_json = json::array();
+  int64_t done = 0;
+  const int64_t total_steps = static_cast<int64_t>(folds.size()) + 1;
+
+  for (const Fold& fold : folds) {
+    if (progress) progress("backtest", done, total_steps);
+    std::vector<size_t> seen, eval;
+    for (size_t i = 0; i < data.examples.size(); ++i) {
+      const ValueExample& e = data.examples[i];
+      if (e.target_end <= fold.origin && e.split != Split::kTest) seen.push_back(i);
+      if (e.family == fold.family && e.as_of >= fold.origin && e.as_of < fold.end &&
+          e.split != Split::kTrain) {
+        eval.push_back(i);
+      }
+    }
+    std::vector<size_t> fit_rows, stop_rows, prior_rows;
+    for (size_t i : seen) {
+      (data.examples[i].split == Split::kTrain ? fit_rows : stop_rows).push_back(i);
+    }
+    const Priors priors = FitPriors(data, fit_rows);
+    for (Target t : kTargets) {
+      Matrix train = Gather(data, fit_rows, t, priors);
+      Matrix valid = Gather(data, stop_rows, t, priors);
+      Matrix test = Gather(data, eval, t, priors);
+      if (test.index.empty()) continue;
+      json row = {{"family", ToString(fold.family)}, {"target", ToString(t)},
+                  {"origin", FormatIsoTime(fold.origin)}, {"end", FormatIsoTime(fold.end)},
+                  {"train_rows", train.index.size()}, {"valid_rows", valid.index.size()}};
+      if (static_cast<int>(train.index.size()) < kMinTrainRows ||
+          static_cast<int>(valid.index.size()) < kMinValidRows) {
+        row["skipped"] = "too few rows seen before the origin";
+        fold_json.push_back(std::move(row));
+        continue;
+      }
+      SPHERE_ASSIGN_OR_RETURN(xgb::Booster booster, Fit(train, valid, options));
+      SPHERE_ASSIGN_OR_RETURN(std::vector<float> pred, booster.Predict(test.x));
+      std::vector<Outcome> fold_test;
+      for (size_t r = 0; r < test.index.size(); ++r) {
+        const ValueExample& e = data.examples[test.index[r]];
+        Outcome o = OutcomeOf(t, e, test.bases[r], pred[r], test.labels[r]);
+        if (e.split == Split::kValidation) {
+          calibration[std::string(ToString(t))].push_back(o.abs_residual);
+          calibration[std::string(ToString(t)) + "/" + o.basis].push_back(o.abs_residual);
+        } else {
+          fold_test.push_back(o);
+          test_outcomes[PoolKey(fold.family, t)].push_back(o);
+        }
+      }
+      const Comparison vs_last = Compare(fold_test, false);
+      row["trees"] = booster.best_round() + 1;
+      row["test"] = {{"model", ScoresJson(vs_last.model)}, {"last_value", ScoresJson(vs_last.baseline)}};
+      fold_json.push_back(std::move(row));
+    }
+    ++done;
+  }
+
+  // The shipped forests: all training creators at all times.
+  if (progress) progress("final", done, total_steps);
+  std::vector<size_t> fit_rows, stop_rows, test_rows;
+  for (size_t i = 0; i < data.examples.size(); ++i) {
+    switch (data.examples[i].split) {
+      case Split::kTrain: fit_rows.push_back(i); break;
+      case Split::kValidation: stop_rows.push_back(i); break;
+      case Split::kTest: test_rows.push_back(i); break;
+    }
+  }
+  const Priors priors = FitPriors(data, fit_rows);
+  ValueModelParts parts;
+  parts.version = VersionOf(options.now);
+  parts.priors = priors;
+  parts.range_level = options.range_level;
+  const Params params = ParamsOf(options);
+  json final_json = json::object();
+  std::map<std::string, std::vector<Outcome>> held_out;  // family/target, final forests
+  std::map<std::string, std::vector<double>> stop_residuals;
+  for (Target t : kTargets) {
+    Matrix train = Gather(data, fit_rows, t, priors);
+    Matrix valid = Gather(data, stop_rows, t, priors);
+    if (static_cast<int>(train.index.size()) < kMinTrainRows ||
+        static_cast<int>(valid.index.size()) < kMinValidRows) {
+      if (t == Target::kEngagement) {
+        return InvalidArgument(fmt::format(
+            "Market Value training needs at least {} training and {} validation engagement "
+            "examples; the store gives {} and {}",
+            kMinTrainRows, kMinValidRows, train.index.size(), valid.index.size()));
+      }
+      final_json[std::string(ToString(t))] = {{"skipped", "too few examples"},
+                                              {"train_rows", train.index.size()},
+                                              {"valid_rows", valid.index.size()}};
+      continue;
+    }
+    SPHERE_ASSIGN_OR_RETURN(xgb::Booster booster, Fit(train, valid, options));
+    SPHERE_ASSIGN_OR_RETURN(parts.forests_json[t], booster.SaveJson());
+    SPHERE_ASSIGN_OR_RETURN(std::vector<float> valid_pred, booster.Predict(valid.x));
+    for (size_t r = 0; r < valid.index.size(); ++r) {
+      stop_residuals[std::string(ToString(t))].push_back(std::fabs(valid.labels[r] - valid_pred[r]));
+    }
+    Matrix test = Gather(data, test_rows, t, priors);
+    if (!test.index.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(std::vector<float> pred, booster.Predict(test.x));
+      for (size_t r = 0; r < test.index.size(); ++r) {
+        const ValueExample& e = data.examples[test.index[r]];
+        held_out[PoolKey(e.family, t)].push_back(
+            OutcomeOf(t, e, test.bases[r], pred[r], test.labels[r]));
+      }
+    }
+    final_json[std::string(ToString(t))] = {{"train_rows", train.index.size()},
+                                            {"valid_rows", valid.index.size()},
+                                            {"test_rows", test.index.size()},
+                                            {"trees", booster.best_round() + 1}};
+  }
+
+  // The range: conformal quantiles of the backtest's out-of-sample residuals of validation
+  // creators; a target the backtest could not calibrate falls back to the shipped forest's
+  // validation residuals (early stopping saw them: optimistic, and the manifest says so).
+  json range_source = json::object();
+  for (const auto& [target, text] : parts.forests_json) {
+    const std::string name(ToString(target));
+    for (const auto& [key, scores] : calibration) {
+      if ((key == name || key.rfind(name + "/", 0) == 0) && scores.size() >= kMinCalibration) {
+        parts.range_quantile[key] = metrics::ConformalQuantile(scores, options.range_level);
+      }
+    }
+    if (parts.range_quantile.count(name)) {
+      range_source[name] = "backtest";
+    } else {
+      parts.range_quantile[name] =
+          metrics::ConformalQuantile(stop_residuals[name], options.range_level);
+      range_source[name] = "validation";
+    }
+  }
+
+  // Coverage of the range on the backtest's test creators.
+  auto covered = [&](Target t, const Outcome& o) {
+    const std::string name(ToString(t));
+    auto it = parts.range_quantile.find(name + "/" + o.basis);
+    const double q = it != parts.range_quantile.end() ? it->second : parts.range_quantile[name];
+    return o.abs_residual <= q;
+  };
+
+  json backtest = json::array();
+  json held_out_json = json::array();
+  std::string report;
+  report += "### Backtest: rolling origins, held out by creator and by time\n\n";
+  report += "Model and last value on the rows where a last value exists; followers x niche "
+            "rate on the rows where a follower count exists. Follower gain is over each "
+            "example's horizon.\n\n";
+  report += "| series | forecast | folds | rows | model MAPE | model MdAPE | model Spearman | "
+            "last value MAPE | MdAPE | Spearman | rows w/ followers | model MdAPE | followers x "
+            "niche rate MAPE | MdAPE | Spearman | 80% range coverage |\n";
+  report += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (Family f : kFamilies) {
+    for (Target t : kTargets) {
+      const auto it = test_outcomes.find(PoolKey(f, t));
+      if (it == test_outcomes.end() || !parts.forests_json.count(t)) continue;
+      const std::vector<Outcome>& out = it->second;
+      const Comparison last = Compare(out, false);
+      const Comparison niche = Compare(out, true);
+      int64_t hits = 0;
+      for (const Outcome& o : out) hits += covered(t, o);
+      const double coverage = out.empty() ? NAN : static_cast<double>(hits) / out.size();
+      int folds_used = 0;
+      for (const json& fj : fold_json) {
+        folds_used += fj["family"] == ToString(f) && fj["target"] == ToString(t) &&
+                      !fj.contains("skipped");
+      }
+      backtest.push_back({{"family", ToString(f)},
+                          {"target", ToString(t)},
+                          {"folds", folds_used},
+                          {"model_all", ScoresJson(ScoreAll(out))},
+                          {"vs_last_value", {{"model", ScoresJson(last.model)},
+                                             {"last_value", ScoresJson(last.baseline)}}},
+                          {"vs_niche_rate", {{"model", ScoresJson(niche.model)},
+                                             {"niche_rate", ScoresJson(niche.baseline)}}},
+                          {"coverage", Num(coverage)}});
+      report += fmt::format(
+          "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+          ToString(f), ToString(t), folds_used, last.model.n, Pct(last.model.mape),
+          Pct(last.model.mdape), Rho(last.model.spearman), Pct(last.baseline.mape),
+          Pct(last.baseline.mdape), Rho(last.baseline.spearman), niche.model.n,
+          Pct(niche.model.mdape), Pct(niche.baseline.mape), Pct(niche.baseline.mdape),
+          Rho(niche.baseline.spearman), Pct(coverage));
+    }
+  }
+  report += "\n### Shipped forests on held-out creators (all times)\n\n";
+  report += "| series | forecast | rows | model MAPE | MdAPE | Spearman | last value MAPE | MdAPE | "
+            "Spearman |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& [key, out] : held_out) {
+    const Comparison last = Compare(out, false);
+    held_out_json.push_back({{"series", key},
+                             {"model", ScoresJson(last.model)},
+                             {"last_value", ScoresJson(last.baseline)}});
+    report += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", key, last.model.n,
+                          Pct(last.model.mape), Pct(last.model.mdape), Rho(last.model.spearman),
+                          Pct(last.baseline.mape), Pct(last.baseline.mdape),
+                          Rho(last.baseline.spearman));
+  }
+
+  std::map<std::string, int64_t> examples_by_family;
+  for (const ValueExample& e : data.examples) examples_by_family[std::string(ToString(e.family))]++;
+
+  TrainedValue trained;
+  trained.data_sha256 = data.Sha256();
+  json range_json = {{"level", options.range_level}, {"quantile", parts.range_quantile},
+                     {"source", range_source}};
+  json forests = json::array();
+  for (const auto& [t, text] : parts.forests_json) forests.push_back(ToString(t));
+  json metrics = {{"backtest", backtest}, {"folds", fold_json}, {"held_out_creators", held_out_json},
+                  {"final", final_json}};
+  json manifest = {
+      {"kind", kValueModelKind},
+      {"version", parts.version},
+      {"created_at", FormatIsoTime(options.now)},
+      {"feature_schema_version", kValueFeatureSchemaVersion},
+      {"feature_fingerprint", features::SchemaFingerprint(ValueFeatureNames())},
+      {"feature_names", ValueFeatureNames()},
+      {"data_sha256", trained.data_sha256},
+      {"histories", data.histories.size()},
+      {"examples", examples_by_family},
+      {"params", [&] {
+         json p = json::object();
+         for (const auto& [k, v] : params) p[k] = v;
+         p["max_rounds"] = options.max_rounds;
+         p["early_stopping_rounds"] = options.early_stopping_rounds;
+         return p;
+       }()},
+      {"forests", forests},
+      {"priors", priors.ToJson()},
+      {"range", range_json},
+      {"metrics", metrics},
+  };
+  parts.manifest_json = manifest.dump(2);
+  trained.metrics_json = metrics.dump();
+  trained.report = std::move(report);
+  SPHERE_ASSIGN_OR_RETURN(trained.model, ValueModel::FromParts(std::move(parts)));
+  if (progress) progress("final", total_steps, total_steps);
+  return trained;
+}
+
+}  // namespace sphere::value
