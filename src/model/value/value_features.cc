@@ -176,7 +176,8 @@ constexpr std::string_view kNames[] = {
     "niche.engagement_rate",    "level.log_followers",      "level.followers_from_profile",
     "level.log_engagement",     "level.engagement_rate",    "level.engagement_age_days",
     "level.engagement_from_posts", "level.log_views",       "level.views_rate",
-    "level.views_age_days",     "trend.follower_growth_30d", "trend.engagement_growth_30d",
+    "level.views_age_days",     "level.authentic_share",    "level.comment_share",
+    "trend.follower_growth_30d", "trend.engagement_growth_30d",
     "trend.views_growth_30d",   "gain.daily",               "gain.kind",
     "gain.relative_30d",        "gain.prev_28d",            "gain.acceleration",
     "gain.daily_84d",           "gain.volatility",          "gain.negative_share",
@@ -218,6 +219,8 @@ features::FeatureVector ValueFeatures(Platform platform, std::string_view niche,
   add(s.views ? std::log1p(s.views->value) : kMissing);
   add(s.views && s.followers && followers >= 1 ? s.views->value / followers : kMissing);
   add(s.views ? (s.as_of - s.views->at) / day : kMissing);
+  add(Or(s.authentic_share));
+  add(Or(s.comment_share));
   add(Growth30(s.followers, s.followers_prev, s.followers_prev_days));
   add(Growth30(s.engagement, s.engagement_prev, s.engagement_prev_days));
   add(Growth30(s.views, s.views_prev, s.views_prev_days));

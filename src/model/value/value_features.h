@@ -28,7 +28,7 @@
 namespace sphere::value {
 
 // Bumped whenever a feature is added, removed, renamed or changes meaning.
-inline constexpr int kValueFeatureSchemaVersion = 1;
+inline constexpr int kValueFeatureSchemaVersion = 2;
 
 double Slog(double x);
 double Unslog(double y);

@@ -68,6 +68,12 @@ CreatorHistory BuildHistory(const Creator& creator, std::string niche,
     o.followers = Positive(AsDouble(s.followers));
     o.engagement_per_post = SnapshotEngagement(creator.platform, s);
     o.views_per_post = SnapshotViews(s);
+    if (o.engagement_per_post && *o.engagement_per_post > 0 && s.authentic_engagement) {
+      o.authentic_share = *s.authentic_engagement / *o.engagement_per_post;
+    }
+    if (s.avg_likes && *s.avg_likes > 0 && s.avg_comments) {
+      o.comment_share = *s.avg_comments / *s.avg_likes;
+    }
     if (s.period_days && *s.period_days > 0) {
       o.followers_gain = AsDouble(s.followers_gain);
       o.views_gain = AsDouble(s.views_gain);
@@ -154,6 +160,10 @@ Summary Summarize(const CreatorHistory& h, UnixSeconds as_of) {
   LatestTwo(
       s.used, [](const Observation& o) { return o.views_per_post; }, s.views, s.views_prev,
       s.views_prev_days);
+  for (auto it = s.used.rbegin(); it != s.used.rend(); ++it) {
+    if (!s.authentic_share && (*it)->authentic_share) s.authentic_share = (*it)->authentic_share;
+    if (!s.comment_share && (*it)->comment_share) s.comment_share = (*it)->comment_share;
+  }
 
   // Gain reports: windows of 28 and 84 days ending at as_of (a report counts when it ends in
   // the window; its whole period is taken).

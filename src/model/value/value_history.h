@@ -27,6 +27,10 @@ struct Observation {
   std::optional<double> followers;
   std::optional<double> engagement_per_post;
   std::optional<double> views_per_post;
+  // How the engagement is made (quality signals that may predict where it goes):
+  // authentic engagement / engagement (smi2022 Instagram), comments / likes.
+  std::optional<double> authentic_share;
+  std::optional<double> comment_share;
   // Gains over the period_days that end at `at`.
   std::optional<double> followers_gain;
   std::optional<double> views_gain;
@@ -83,6 +87,8 @@ struct Summary {
   std::optional<double> followers_prev;  // the count >= 20 days before `followers`
   std::optional<double> followers_prev_days;
   std::optional<Level> engagement;  // per post
+  std::optional<double> authentic_share;  // of the latest snapshot that states it
+  std::optional<double> comment_share;
   std::optional<double> engagement_prev;
   std::optional<double> engagement_prev_days;
   std::optional<Level> views;  // per post

@@ -14,7 +14,7 @@ using json = nlohmann::json;
 constexpr char kManifestFile[] = "manifest.json";
 constexpr int kMaxHorizonDays = 365;
 
-std::string ForestFile(Target t) { return std::string(ToString(t)) + ".json"; }
+std::string ForestFile(Target t, Family f) { return ForestName(t, f) + ".json"; }
 
 Status CheckManifestSchema(const json& manifest, const std::string& where) {
   const auto version = manifest.find("feature_schema_version");
@@ -40,6 +40,37 @@ Status CheckManifestSchema(const json& manifest, const std::string& where) {
 std::filesystem::path ValueModelDir(const std::filesystem::path& models_root,
                                     std::string_view version) {
   return models_root / "value" / std::string(version);
+}
+
+std::string ForestName(Target target, Family family) {
+  return std::string(ToString(target)) + "-" + std::string(ToString(family));
+}
+
+Family ForestFamily(std::string_view basis) {
+  if (basis == "posts") return Family::kPosts;
+  if (basis == "series") return Family::kWeekly;
+  return Family::kSnapshots;
+}
+
+bool ValueModel::has(Target target) const {
+  for (const auto& [key, forest] : forests_) {
+    if (key.first == target) return true;
+  }
+  return false;
+}
+
+const trees::Forest* ValueModel::ForestFor(Target target, Family family, std::string* name) const {
+  if (auto it = forests_.find({target, family}); it != forests_.end()) {
+    *name = ForestName(target, family);
+    return &it->second;
+  }
+  for (const auto& [key, forest] : forests_) {
+    if (key.first == target) {
+      *name = ForestName(key.first, key.second);
+      return &forest;
+    }
+  }
+  return nullptr;
 }
 
 std::string_view EngagementBasis(const Summary& s, const Bases& b) {
@@ -76,18 +107,16 @@ Result<std::shared_ptr<const ValueModel>> ValueModel::FromParts(ValueModelParts 
                              " must be a non-negative number");
     }
   }
-  if (!parts.forests_json.count(Target::kEngagement)) {
-    return InvalidArgument("value model " + parts.version + " has no engagement forest");
-  }
   auto model = std::shared_ptr<ValueModel>(new ValueModel(std::move(parts)));
-  for (const auto& [target, text] : model->parts_.forests_json) {
+  for (const auto& [key, text] : model->parts_.forests_json) {
+    const auto& [target, family] = key;
+    const std::string name = ForestName(target, family);
     Result<trees::Forest> forest = trees::Forest::FromXgboostJson(text);
     if (!forest.ok()) {
-      return Status(forest.status().code(), std::string(ToString(target)) +
-                                                " forest: " + forest.status().message());
+      return Status(forest.status().code(), name + " forest: " + forest.status().message());
     }
     if (forest->features() != static_cast<int>(ValueFeatureNames().size())) {
-      return InvalidArgument(std::string(ToString(target)) + " forest reads " +
+      return InvalidArgument(name + " forest reads " +
                              std::to_string(forest->features()) + " features; the schema has " +
                              std::to_string(ValueFeatureNames().size()));
     }
@@ -95,7 +124,10 @@ Result<std::shared_ptr<const ValueModel>> ValueModel::FromParts(ValueModelParts 
       return InvalidArgument("value model " + model->parts_.version + ": no range for " +
                              std::string(ToString(target)));
     }
-    model->forests_.emplace(target, std::move(*forest));
+    model->forests_.emplace(key, std::move(*forest));
+  }
+  if (!model->has(Target::kEngagement)) {
+    return InvalidArgument("value model " + model->parts_.version + " has no engagement forest");
   }
   return std::shared_ptr<const ValueModel>(std::move(model));
 }
@@ -124,13 +156,16 @@ Result<std::shared_ptr<const ValueModel>> ValueModel::Load(const std::filesystem
     SPHERE_ASSIGN_OR_RETURN(parts.priors, Priors::FromJson(manifest.at("priors")));
     for (const auto& name : manifest.at("forests")) {
       const std::string n = name.get<std::string>();
-      const Target* target = std::find_if(std::begin(kTargets), std::end(kTargets),
-                                          [&](Target t) { return ToString(t) == n; });
-      if (target == std::end(kTargets)) {
-        return DataLoss(manifest_path.string() + ": unknown forest '" + n + "'");
+      bool known = false;
+      for (Target t : kTargets) {
+        for (Family f : kFamilies) {
+          if (ForestName(t, f) != n) continue;
+          known = true;
+          std::string& text = parts.forests_json[std::make_pair(t, f)];
+          SPHERE_ASSIGN_OR_RETURN(text, model::ReadArtifact(dir / ForestFile(t, f)));
+        }
       }
-      SPHERE_ASSIGN_OR_RETURN(parts.forests_json[*target],
-                              model::ReadArtifact(dir / ForestFile(*target)));
+      if (!known) return DataLoss(manifest_path.string() + ": unknown forest '" + n + "'");
     }
   } catch (const json::exception& e) {
     return DataLoss(manifest_path.string() + ": " + e.what());
@@ -147,8 +182,8 @@ Status ValueModel::Save(const std::filesystem::path& dir) const {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Unavailable(dir.string() + ": " + error.message());
-  for (const auto& [target, text] : parts_.forests_json) {
-    SPHERE_RETURN_IF_ERROR(model::WriteArtifact(dir / ForestFile(target), text));
+  for (const auto& [key, text] : parts_.forests_json) {
+    SPHERE_RETURN_IF_ERROR(model::WriteArtifact(dir / ForestFile(key.first, key.second), text));
   }
   // The manifest last: a directory with a manifest is a complete model.
   return model::WriteArtifact(dir / kManifestFile, parts_.manifest_json);
@@ -180,18 +215,21 @@ Result<ValueForecast> ValueModel::Forecast(Platform platform, std::string_view n
   f.x = ValueFeatures(platform, niche, summary, horizon_days, parts_.priors);
   const std::vector<float> row = f.x.ValuesAsFloat();
 
-  const trees::Forest& engagement = forests_.at(Target::kEngagement);
-  const double e_log = *f.bases.log_engagement + engagement.Predict(row);
-  const double e_q = RangeQuantile(Target::kEngagement, EngagementBasis(summary, f.bases));
   f.engagement_basis = std::string(EngagementBasis(summary, f.bases));
+  const trees::Forest& engagement = *ForestFor(
+      Target::kEngagement, ForestFamily(f.engagement_basis), &f.engagement_forest);
+  const double e_log = *f.bases.log_engagement + engagement.Predict(row);
+  const double e_q = RangeQuantile(Target::kEngagement, f.engagement_basis);
   f.engagement_now = std::expm1(*f.bases.log_engagement);
   // ln(1 + x) below 0 would be a negative count: levels are clamped at 0.
   f.engagement = {std::max(0.0, std::expm1(e_log)), std::max(0.0, std::expm1(e_log - e_q)),
                   std::max(0.0, std::expm1(e_log + e_q))};
 
   if (IsVideoPlatform(platform) && f.bases.log_views && has(Target::kViews)) {
-    const double v_log = *f.bases.log_views + forests_.at(Target::kViews).Predict(row);
     f.views_basis = std::string(ViewsBasis(summary, f.bases));
+    const trees::Forest& views =
+        *ForestFor(Target::kViews, ForestFamily(f.views_basis), &f.views_forest);
+    const double v_log = *f.bases.log_views + views.Predict(row);
     const double v_q = RangeQuantile(Target::kViews, f.views_basis);
     f.views_now = std::expm1(*f.bases.log_views);
     f.views = Range{std::max(0.0, std::expm1(v_log)), std::max(0.0, std::expm1(v_log - v_q)),
@@ -201,8 +239,10 @@ Result<ValueForecast> ValueModel::Forecast(Platform platform, std::string_view n
   // A follower gain needs a scale: a gain rate, or a follower count for the prior.
   const bool gain_scale_known = summary.daily_gain || summary.followers;
   if (has(Target::kFollowers) && gain_scale_known) {
-    const double g = f.bases.slog_daily_gain + forests_.at(Target::kFollowers).Predict(row);
     f.gain_basis = std::string(GainBasis(summary));
+    const trees::Forest& gain =
+        *ForestFor(Target::kFollowers, ForestFamily(f.gain_basis), &f.gain_forest);
+    const double g = f.bases.slog_daily_gain + gain.Predict(row);
     const double g_q = RangeQuantile(Target::kFollowers, f.gain_basis);
     f.follower_gain = Range{Unslog(g) * horizon_days, Unslog(g - g_q) * horizon_days,
                             Unslog(g + g_q) * horizon_days};

@@ -2,8 +2,12 @@
 // post, the views per post (video platforms) and the follower gain over a horizon, each with
 // an 80% range, and the contributions behind the engagement forecast.
 //
-// Up to three gradient-boosted forests read the same vector (value_features.h), each
-// predicting a residual from its base (the last level, else the niche prior). The range is
+// Gradient-boosted forests read the same vector (value_features.h), each predicting a residual
+// from its base (the last level, else the niche prior), one per target and series family:
+// a monthly average, a creator's next post and a weekly gain move differently, and one forest
+// for all of them measured worse on the backtest. A creator is forecast by the family their
+// base comes from (ForestFamily); when the store trained no forest of that family, another of
+// the same target serves and the forecast says which (ValueForecast::*_forest). The range is
 // the base + prediction ± q, where q is the conformal quantile of the backtest's
 // out-of-sample |residual| for the target and for how the base was known ("posts",
 // "snapshot", "prior" for levels; "series", "levels", "prior" for follower gains):
@@ -43,6 +47,7 @@ struct Range {
 
 struct ValueForecast {
   Range engagement;  // per post
+  std::string engagement_forest, views_forest, gain_forest;  // "<target>-<family>" that served
   double engagement_now = 0;  // the base the forecast moves from (the last level or prior)
   std::string engagement_basis;  // "posts" | "snapshot" | "prior"
   std::optional<Range> views;    // per post; video platforms with a views model
@@ -59,7 +64,7 @@ struct ValueForecast {
 // What training hands over (and Load reads back).
 struct ValueModelParts {
   std::string version;
-  std::map<Target, std::string> forests_json;  // engagement is required
+  std::map<std::pair<Target, Family>, std::string> forests_json;  // an engagement one is required
   Priors priors;
   double range_level = 0.8;
   // Key "<target>/<basis>" and "<target>" (all bases): the conformal |residual| quantile.
@@ -82,7 +87,8 @@ class ValueModel {
                                  const Summary& summary, int horizon_days,
                                  bool explain = false) const;
 
-  bool has(Target target) const { return forests_.count(target) > 0; }
+  // Whether any forest of the target was trained.
+  bool has(Target target) const;
   const std::string& version() const { return parts_.version; }
   const Priors& priors() const { return parts_.priors; }
   double range_level() const { return parts_.range_level; }
@@ -93,12 +99,19 @@ class ValueModel {
  private:
   explicit ValueModel(ValueModelParts parts) : parts_(std::move(parts)) {}
   ValueModelParts parts_;
-  std::map<Target, trees::Forest> forests_;
+  // The forest for a target and family, else the target's first (nullptr when none).
+  const trees::Forest* ForestFor(Target target, Family family, std::string* name) const;
+  std::map<std::pair<Target, Family>, trees::Forest> forests_;
 };
 
 // <models_root>/value/<version>
 std::filesystem::path ValueModelDir(const std::filesystem::path& models_root,
                                     std::string_view version);
+
+// The family whose forest forecasts a creator: from how the target's base was known
+// ("posts" -> posts, "series" -> weekly, anything else -> snapshots).
+Family ForestFamily(std::string_view basis);
+std::string ForestName(Target target, Family family);  // "engagement-snapshots"
 
 // How the base of each target was known (the range's calibration key).
 std::string_view EngagementBasis(const Summary& summary, const Bases& bases);
