@@ -129,15 +129,16 @@ void PrintOne(const MarketValue& v, const std::string& currency) {
 }
 
 Status RunValue(const GlobalOptions& global, const ValueArgs& args) {
-  SPHERE_ASSIGN_OR_RETURN(market::RateCard card, market::LoadRateCard(args.rate_card));
-  SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
-  SPHERE_ASSIGN_OR_RETURN(auto model, service::LoadCurrentValueModel(*store));
+  // Flags first: a typo is reported before the store or the model is touched.
   service::ValueOptions options;
   if (!args.creator.empty()) options.creator = args.creator;
   if (!args.as_of.empty()) {
     SPHERE_ASSIGN_OR_RETURN(UnixSeconds at, ParseAt(args.as_of, "--as-of"));
     options.as_of = at;
   }
+  SPHERE_ASSIGN_OR_RETURN(market::RateCard card, market::LoadRateCard(args.rate_card));
+  SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
+  SPHERE_ASSIGN_OR_RETURN(auto model, service::LoadCurrentValueModel(*store));
   options.horizon_days = args.horizon;
   options.write_store = !args.no_store;
   options.now = static_cast<UnixSeconds>(std::time(nullptr));
