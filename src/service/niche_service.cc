@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/niche.h"
+#include "service/model_registry.h"
 
 namespace sphere::service {
 namespace {
@@ -109,11 +110,12 @@ Result<TrainNicheReport> TrainNiche(Store& store, const TrainNicheOptions& optio
                                     const niche::ProgressFn& progress) {
   TrainNicheReport report;
   if (options.if_absent) {
-    SPHERE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
-                            store.LatestModel(niche::kModelKind));
-    // Registered is not enough: the files must load here (a store can outlive a models
-    // directory, or be shared by machines).
-    if (latest && niche::NicheClassifier::Load(latest->artifact_path).ok()) {
+    SPHERE_ASSIGN_OR_RETURN(
+        std::optional<ModelRecord> latest,
+        LoadableModel(store, niche::kModelKind, [](const std::filesystem::path& dir) {
+          return niche::NicheClassifier::Load(dir).ok();
+        }));
+    if (latest) {
       report.skipped = true;
       report.version = latest->version;
       report.model_dir = latest->artifact_path;
@@ -143,13 +145,10 @@ Result<TrainNicheReport> TrainNiche(Store& store, const TrainNicheOptions& optio
   report.version = trained.classifier.version();
   report.metrics_table = trained.report;
 
-  std::error_code error;
-  std::filesystem::path dir =
-      std::filesystem::absolute(niche::NicheModelDir(options.models_dir, report.version), error);
-  if (error) return Unavailable(options.models_dir.string() + ": " + error.message());
-  if (std::filesystem::exists(dir / "manifest.json", error)) {
-    return AlreadyExists("niche model " + report.version + " already exists at " + dir.string());
-  }
+  SPHERE_ASSIGN_OR_RETURN(
+      std::filesystem::path dir,
+      NewModelDir(niche::NicheModelDir(options.models_dir, report.version), "niche model",
+                  report.version));
   SPHERE_RETURN_IF_ERROR(niche::SaveNicheModel(trained, dir));
   report.model_dir = dir;
 

@@ -17,6 +17,7 @@
 #include "model/plep/plep_card.h"
 #include "model/plep/plep_features.h"
 #include "service/feature_service.h"
+#include "service/model_registry.h"
 
 namespace sphere::service {
 namespace {
@@ -115,10 +116,13 @@ Result<TrainPlepReport> TrainPlep(Store& store, const features::PostFeaturizer& 
                                   const plep::ProgressFn& progress) {
   TrainPlepReport report;
   if (options.if_absent) {
-    SPHERE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
-                            store.LatestModel(plep::kModelKind));
     // Registered is not enough: the files must load here, against this build's schema.
-    if (latest && plep::PlepModel::Load(latest->artifact_path).ok()) {
+    SPHERE_ASSIGN_OR_RETURN(
+        std::optional<ModelRecord> latest,
+        LoadableModel(store, plep::kModelKind, [](const std::filesystem::path& dir) {
+          return plep::PlepModel::Load(dir).ok();
+        }));
+    if (latest) {
       report.skipped = true;
       report.version = latest->version;
       report.model_dir = latest->artifact_path;
@@ -142,20 +146,13 @@ Result<TrainPlepReport> TrainPlep(Store& store, const features::PostFeaturizer& 
   report.version = trained.model->version();
   report.metrics_table = trained.report;
 
-  std::error_code error;
-  const std::filesystem::path dir =
-      std::filesystem::absolute(plep::PlepModelDir(options.models_dir, report.version), error);
-  if (error) return Unavailable(options.models_dir.string() + ": " + error.message());
-  if (std::filesystem::exists(dir / "manifest.json", error)) {
-    return AlreadyExists("PLEP model " + report.version + " already exists at " + dir.string());
-  }
+  SPHERE_ASSIGN_OR_RETURN(
+      const std::filesystem::path dir,
+      NewModelDir(plep::PlepModelDir(options.models_dir, report.version), "PLEP model",
+                  report.version));
   SPHERE_RETURN_IF_ERROR(trained.model->Save(dir));
   SPHERE_ASSIGN_OR_RETURN(std::string card, plep::PlepModelCard(trained.model->manifest_json()));
-  {
-    std::ofstream out(dir / "model_card.md", std::ios::binary | std::ios::trunc);
-    out << card;
-    if (!out) return Unavailable((dir / "model_card.md").string() + ": write failed");
-  }
+  SPHERE_RETURN_IF_ERROR(WriteModelText(dir / "model_card.md", card));
   report.model_dir = dir;
 
   ModelRecord record;
