@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -73,7 +74,57 @@ struct ValueArgs {
   std::string rate_card = "config/rate_card.json";
   bool json = false;
   bool no_store = false;
+  bool history = false;
 };
+
+// `sphere value --creator H --history`: the stored values of one creator, oldest as-of first
+// (what a value chart plots). Reads the store only: no model is needed.
+Status PrintHistory(const GlobalOptions& global, const ValueArgs& args) {
+  if (args.creator.empty()) return InvalidArgument("--history: needs --creator");
+  std::string handle = args.creator;
+  std::vector<Platform> platforms = {Platform::kInstagram, Platform::kTikTok, Platform::kYouTube};
+  if (const size_t slash = handle.find('/'); slash != std::string::npos) {
+    Result<Platform> platform = ParsePlatform(handle.substr(0, slash));
+    if (!platform.ok()) return InvalidArgument("--creator: " + platform.status().message());
+    platforms = {*platform};
+    handle = handle.substr(slash + 1);
+  }
+  SPHERE_ASSIGN_OR_RETURN(auto store, OpenStore(global.store_url));
+  std::vector<Creator> found;
+  for (Platform p : platforms) {
+    SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> c, store->FindCreator(p, NormalizeHandle(handle)));
+    if (c) found.push_back(*c);
+  }
+  if (found.empty()) return NotFound("--creator: '" + args.creator + "' is not in the store");
+  if (found.size() > 1) {
+    return InvalidArgument("--creator: '" + args.creator +
+                           "' is on more than one platform; write PLATFORM/HANDLE");
+  }
+  SPHERE_ASSIGN_OR_RETURN(std::vector<MarketValue> values, store->MarketValuesOf(found[0].id));
+  if (args.json) {
+    json out = json::array();
+    for (const MarketValue& v : values) {
+      out.push_back({{"as_of", FormatIsoTime(v.as_of)}, {"computed_at", FormatIsoTime(v.computed_at)},
+                     {"model_version", v.model_version}, {"horizon_days", v.horizon_days},
+                     {"fee", {v.fee_low, v.fee_mid, v.fee_high}}, {"score", v.score},
+                     {"momentum", v.momentum}, {"engagement_per_post", v.engagement_per_post}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return Status::Ok();
+  }
+  fmt::print("{} @{}: {} stored values\n", ToString(found[0].platform), found[0].handle,
+             values.size());
+  fmt::print("{:<11} {:<21} {:>4} {:>12} {:>22} {:>6} {:>9}  {}\n", "as of", "computed", "days",
+             "fee", "range", "score", "momentum", "model");
+  for (const MarketValue& v : values) {
+    fmt::print("{:<11} {:<21} {:>4} {:>12} {:>22} {:>6.1f} {:>+8.1f}%  {}\n",
+               FormatIsoTime(v.as_of).substr(0, 10), FormatIsoTime(v.computed_at),
+               v.horizon_days, fmt::format("${:.0f}", v.fee_mid),
+               fmt::format("${:.0f}..${:.0f}", v.fee_low, v.fee_high), v.score, 100 * v.momentum,
+               v.model_version);
+  }
+  return Status::Ok();
+}
 
 std::string Money(double v, const std::string& currency) {
   return currency == "USD" ? fmt::format("${:.0f}", v) : fmt::format("{:.0f} {}", v, currency);
@@ -129,6 +180,7 @@ void PrintOne(const MarketValue& v, const std::string& currency) {
 }
 
 Status RunValue(const GlobalOptions& global, const ValueArgs& args) {
+  if (args.history) return PrintHistory(global, args);
   // Flags first: a typo is reported before the store or the model is touched.
   service::ValueOptions options;
   if (!args.creator.empty()) options.creator = args.creator;
@@ -143,18 +195,63 @@ Status RunValue(const GlobalOptions& global, const ValueArgs& args) {
   options.write_store = !args.no_store;
   options.now = static_cast<UnixSeconds>(std::time(nullptr));
   const auto started = std::chrono::steady_clock::now();
+
+  // Every creator without --json: the values stream into the CSV (or are only counted) as
+  // the service stores them, rather than all being held (1M values with evidence are GBs).
+  // The CSV is written beside --out and renamed at the end, so a failed run leaves no
+  // truncated file that looks complete.
+  const bool stream = !options.creator && !args.json;
+  const std::string partial = args.out + ".partial";
+  std::ofstream csv;
+  std::string buffer;
+  int64_t rows = 0;
+  auto flush_csv = [&]() -> Status {
+    csv.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    buffer.clear();
+    return csv ? Status::Ok() : Unavailable(partial + ": cannot write");
+  };
+  if (stream) {
+    if (!args.out.empty()) {
+      csv.open(partial, std::ios::binary | std::ios::trunc);
+      if (!csv) return Unavailable(partial + ": cannot write");
+      buffer = service::ValuesCsvHeader();
+    }
+    options.on_value = [&](const MarketValue& v) -> Status {
+      ++rows;
+      if (args.out.empty()) return Status::Ok();
+      service::AppendValuesCsvRow(buffer, v);
+      return buffer.size() >= (1 << 20) ? flush_csv() : Status::Ok();
+    };
+  }
   StageProgress progress;
   Result<service::ValueRun> result = service::ValueCreators(
       *store, *model, card, options, [&](std::string_view stage, int64_t done, int64_t total) {
         if (!options.creator && !args.json) progress(stage, done, total);
       });
   progress.Finish();
-  SPHERE_RETURN_IF_ERROR(result.status());
+  if (!result.ok()) {
+    if (csv.is_open()) {
+      csv.close();
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+    }
+    return result.status();
+  }
   const service::ValueRun& run = *result;
   if (!args.out.empty()) {
-    std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
-    out << service::ValuesCsv(run.values);
-    if (!out) return Unavailable(args.out + ": cannot write");
+    if (stream) {
+      SPHERE_RETURN_IF_ERROR(flush_csv());
+      csv.close();
+      if (!csv) return Unavailable(partial + ": cannot write");
+      std::error_code error;
+      std::filesystem::rename(partial, args.out, error);
+      if (error) return Unavailable(args.out + ": cannot write: " + error.message());
+    } else {
+      std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
+      out << service::ValuesCsv(run.values);
+      if (!out) return Unavailable(args.out + ": cannot write");
+      rows = static_cast<int64_t>(run.values.size());
+    }
   }
   if (args.json) {
     json values = json::array();
@@ -188,7 +285,7 @@ Status RunValue(const GlobalOptions& global, const ValueArgs& args) {
                  c.name, c.value_spearman, c.followers_spearman, WithThousands(c.n));
     }
   }
-  if (!args.out.empty()) fmt::print("{} rows written to {}\n", run.values.size(), args.out);
+  if (!args.out.empty()) fmt::print("{} rows written to {}\n", WithThousands(rows), args.out);
   if (options.write_store && !options.creator) {
     fmt::print("values stored with model {} ({})\n", model->version(), RedactStoreUrl(global.store_url));
   }
@@ -296,6 +393,8 @@ void AddValueCommands(CLI::App& app, const GlobalOptions& global, Action& action
       ->capture_default_str();
   v->add_flag("--json", value_args->json, "Print the values with their evidence as JSON");
   v->add_flag("--no-store", value_args->no_store, "Do not store the values");
+  v->add_flag("--history", value_args->history,
+              "With --creator: print the creator's stored values over time (no model needed)");
   v->callback([&global, &action, value_args] {
     action = [&global, value_args] { return RunValue(global, *value_args); };
   });

@@ -76,6 +76,21 @@ TEST_F(ValueCli, TrainsValuesEveryCreatorAndRanks) {
   EXPECT_EQ(values[0]["evidence"]["comparables"].size(), 5u);
   EXPECT_FALSE(values[0]["evidence"]["inputs"]["observations"].empty());
 
+  // Two stored valuations of one creator: the history lists both, oldest as-of first.
+  auto earlier = RunSphere(Sphere({"value", "--creator", "youtube/pewdiepie", "--as-of",
+                                   "2022-07-01", "--rate-card", RateCard()}));
+  ASSERT_EQ(earlier.exit_code, 0) << earlier.output;
+  auto history = RunSphere(Sphere({"value", "--creator", "youtube/pewdiepie", "--history",
+                                   "--json"}));
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  const auto stored = nlohmann::json::parse(history.output);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0]["as_of"], "2022-07-01T00:00:00Z");
+  EXPECT_LT(stored[0]["as_of"].get<std::string>(), stored[1]["as_of"].get<std::string>());
+  auto no_creator = RunSphere(Sphere({"value", "--history"}));
+  EXPECT_EQ(no_creator.exit_code, 1);
+  EXPECT_TRUE(Has(no_creator.output, "--creator")) << no_creator.output;
+
   auto rank = RunSphere(Sphere({"rank", "--platform", "tiktok", "--min-followers", "1000000",
                                 "--sort", "momentum", "--limit", "5", "--json"}));
   ASSERT_EQ(rank.exit_code, 0) << rank.output;
