@@ -103,8 +103,10 @@ Result<ValueInputs> LoadValueInputs(Store& store, const value::ProgressFn& progr
     in.histories.push_back(
         value::BuildHistory(creators[i], niche.value_or(""), snapshots[i], posts[i]));
     in.creators.push_back(std::move(creators[i]));
-    snapshots[i] = {};
-    posts[i] = {};
+    // Freed as we go, so the raw records and the histories are not all held at once. Swapped
+    // with empty vectors: `v = {}` assigns an empty list and keeps the capacity.
+    std::vector<Snapshot>().swap(snapshots[i]);
+    std::vector<Post>().swap(posts[i]);
   }
   if (progress) progress("histories", 3, 3);
   return in;
@@ -193,10 +195,15 @@ MediaType FormatOf(const market::RateCard& card, Platform platform, const value:
   return format;
 }
 
-// One creator valued, before the population-wide scores and comparables.
+// One creator valued, before the population-wide scores and comparables. Kept for every
+// creator until the values are built, so it holds only what they read: the forecast without
+// its feature vector and with the evidence's top contributions only, and the follower count
+// instead of the whole Summary (the evidence re-reads the history: Summarize is cheap and
+// deterministic). With both, 1M creators took 9.7 GiB (docs/benchmarks.md).
 struct Valued {
   size_t history = 0;
-  value::Summary summary;
+  UnixSeconds as_of = 0;
+  std::optional<double> followers;  // the summary's, at as_of
   value::ValueForecast forecast;
   market::Fee fee;
   double fee_now = 0;
@@ -245,6 +252,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
                            std::to_string(options.horizon_days));
   }
   SPHERE_ASSIGN_OR_RETURN(ValueInputs in, LoadValueInputs(store, progress));
+  std::vector<Creator>().swap(in.creators);  // the histories carry all that valuing reads
 
   // The one creator asked for, if any.
   std::optional<size_t> wanted;
@@ -273,7 +281,10 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     }
     if (matches.size() > 1) {
       std::string which;
-      for (size_t i : matches) which += " " + KeyOf(in.histories[i].platform, handle);
+      for (size_t i : matches) {
+        which += ' ';
+        which += KeyOf(in.histories[i].platform, handle);
+      }
       return InvalidArgument("creator: '" + *options.creator +
                              "' is on more than one platform; name one of:" + which);
     }
@@ -298,16 +309,23 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     }
     Valued v;
     v.history = i;
-    v.summary = value::Summarize(h, as_of);
+    v.as_of = as_of;
+    const value::Summary summary = value::Summarize(h, as_of);
     Result<value::ValueForecast> forecast =
-        model.Forecast(h.platform, h.niche, v.summary, options.horizon_days, /*explain=*/true);
+        model.Forecast(h.platform, h.niche, summary, options.horizon_days, /*explain=*/true);
     if (!forecast.ok()) {
       if (forecast.status().code() != Code::kFailedPrecondition) return forecast.status();
       skip("neither an engagement level nor a follower count as of the date");
       continue;
     }
     v.forecast = std::move(*forecast);
-    v.format = FormatOf(card, h.platform, v.summary);
+    v.forecast.x = {};
+    if (v.forecast.contributions.size() > kEvidenceContributions) {
+      v.forecast.contributions.resize(kEvidenceContributions);
+      v.forecast.contributions.shrink_to_fit();
+    }
+    if (summary.followers) v.followers = summary.followers->value;
+    v.format = FormatOf(card, h.platform, summary);
     const value::ValueForecast& f = v.forecast;
     std::optional<market::Range> views, views_now;
     if (f.views) {
@@ -336,6 +354,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
                               wanted_failure);
   }
   run.valued = static_cast<int64_t>(valued.size());
+  if (progress) progress("value", in.histories.size(), in.histories.size());
 
   // Scores: percentiles of fee_mid within platform, and within platform and niche.
   std::vector<double> score(valued.size(), 0), niche_score(valued.size(), NAN);
@@ -367,8 +386,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     std::map<Platform, std::array<int64_t, 4>> counts;
     for (size_t k = 0; k < valued.size(); ++k) {
       const value::CreatorHistory& h = in.histories[valued[k].history];
-      const value::Summary& s = valued[k].summary;
-      const double followers = s.followers ? s.followers->value : NAN;
+      const double followers = valued[k].followers.value_or(NAN);
       const double engagement = valued[k].forecast.engagement.mid;
       const double gain = valued[k].forecast.follower_gain ? valued[k].forecast.follower_gain->mid : NAN;
       points[k].creator_id = h.creator_id;
@@ -401,7 +419,61 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
   std::unordered_map<int64_t, size_t> by_creator;
   for (size_t k = 0; k < valued.size(); ++k) by_creator[points[k].creator_id] = k;
 
-  // Values (all, or the one asked for) with their evidence.
+  // Cross-checks against the only money-like figures, next to followers alone.
+  auto cross_check = [&](const std::string& name, const std::map<int64_t, double>& figure,
+                         bool use_score) {
+    std::vector<double> value_x, followers_x, y;
+    for (size_t k = 0; k < valued.size(); ++k) {
+      const value::CreatorHistory& h = in.histories[valued[k].history];
+      const auto it = figure.find(h.creator_id);
+      if (it == figure.end() || !valued[k].followers) continue;
+      value_x.push_back(use_score ? score[k] : valued[k].fee.mid);
+      followers_x.push_back(*valued[k].followers);
+      y.push_back(it->second);
+    }
+    if (y.size() < 3) return;
+    run.cross_checks.push_back({name, static_cast<int64_t>(y.size()),
+                                metrics::Spearman(value_x, y), metrics::Spearman(followers_x, y)});
+  };
+  cross_check("youtube_monthly_earnings", in.monthly_earnings, false);
+  cross_check("top200_influence_score", in.influence_score, true);
+  {
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> xy;
+    for (const Valued& v : valued) {
+      if (!v.followers || *v.followers < 1 || v.fee.mid <= 0) continue;
+      auto& [x, y] = xy[std::string(ToString(in.histories[v.history].platform))];
+      x.push_back(std::log(*v.followers));
+      y.push_back(std::log(v.fee.mid));
+    }
+    for (const auto& [platform, pair] : xy) {
+      if (pair.first.size() >= 3) {
+        run.fee_followers_r[platform] = {metrics::Pearson(pair.first, pair.second),
+                                         static_cast<int64_t>(pair.first.size())};
+      }
+    }
+  }
+
+  // Values (all, or the one asked for) with their evidence, built, stored and handed on a
+  // chunk at a time: the evidence is most of a value's size (about 2 KB of JSON), and 1M of
+  // them at once do not fit beside everything else.
+  std::vector<MarketValue> chunk;
+  chunk.reserve(std::min(kValueWriteChunk, wanted ? size_t{1} : valued.size()));
+  int64_t written = 0;
+  auto flush = [&]() -> Status {
+    if (chunk.empty()) return Status::Ok();
+    if (options.write_store) SPHERE_RETURN_IF_ERROR(store.WriteMarketValues(chunk));
+    written += static_cast<int64_t>(chunk.size());
+    if (progress) progress("evidence", written, wanted ? 1 : run.valued);
+    if (options.on_value) {
+      for (const MarketValue& v : chunk) SPHERE_RETURN_IF_ERROR(options.on_value(v));
+      chunk.clear();
+    } else {
+      run.values.insert(run.values.end(), std::make_move_iterator(chunk.begin()),
+                        std::make_move_iterator(chunk.end()));
+      chunk.clear();
+    }
+    return Status::Ok();
+  };
   for (size_t k = 0; k < valued.size(); ++k) {
     const Valued& v = valued[k];
     if (wanted && v.history != *wanted) continue;
@@ -411,12 +483,12 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     mv.creator_id = h.creator_id;
     mv.platform = h.platform;
     mv.creator_handle = h.handle;
-    mv.as_of = v.summary.as_of;
+    mv.as_of = v.as_of;
     mv.horizon_days = options.horizon_days;
     mv.model_version = model.version();
     mv.computed_at = options.now;
     mv.niche = h.niche;
-    if (v.summary.followers) mv.followers = static_cast<int64_t>(std::llround(v.summary.followers->value));
+    if (v.followers) mv.followers = static_cast<int64_t>(std::llround(*v.followers));
     mv.format = std::string(ToString(v.format));
     mv.engagement_per_post = f.engagement.mid;
     mv.engagement_low = f.engagement.low;
@@ -445,15 +517,16 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
 
     json comparables = json::array();
     for (const market::Neighbour& n : finder.Nearest(points[k], kComparables)) {
-      const Valued& other = valued[by_creator.at(n.creator_id)];
+      const size_t o = by_creator.at(n.creator_id);
+      const Valued& other = valued[o];
       const value::CreatorHistory& oh = in.histories[other.history];
       comparables.push_back(
           {{"handle", oh.handle},
            {"platform", ToString(oh.platform)},
-           {"followers", other.summary.followers ? json(other.summary.followers->value) : json(nullptr)},
+           {"followers", other.followers ? json(*other.followers) : json(nullptr)},
            {"engagement_per_post", other.forecast.engagement.mid},
            {"fee_mid", other.fee.mid},
-           {"score", score[by_creator.at(n.creator_id)]},
+           {"score", score[o]},
            {"distance", Num(n.distance)}});
     }
     json contributions = json::array();
@@ -465,7 +538,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
                                {"effect", explain::FormatEffect(con.contribution)}});
     }
     json evidence = {
-        {"inputs", InputsJson(h, v.summary)},
+        {"inputs", InputsJson(h, value::Summarize(h, v.as_of))},
         {"niche", h.niche.empty() ? json(nullptr) : json(h.niche)},
         {"base", {{"engagement_per_post", f.engagement_now}, {"engagement_basis", f.engagement_basis},
                   {"views_per_post", Opt(f.views_now)}, {"views_basis", f.views_basis},
@@ -479,77 +552,45 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
         {"contributions", contributions},
         {"model_version", model.version()}};
     mv.evidence_json = evidence.dump();
-    run.values.push_back(std::move(mv));
+    chunk.push_back(std::move(mv));
+    if (chunk.size() >= kValueWriteChunk) SPHERE_RETURN_IF_ERROR(flush());
   }
-
-  // Cross-checks against the only money-like figures, next to followers alone.
-  auto cross_check = [&](const std::string& name, const std::map<int64_t, double>& figure,
-                         bool use_score) {
-    std::vector<double> value_x, followers_x, y;
-    for (size_t k = 0; k < valued.size(); ++k) {
-      const value::CreatorHistory& h = in.histories[valued[k].history];
-      const auto it = figure.find(h.creator_id);
-      if (it == figure.end() || !valued[k].summary.followers) continue;
-      value_x.push_back(use_score ? score[k] : valued[k].fee.mid);
-      followers_x.push_back(valued[k].summary.followers->value);
-      y.push_back(it->second);
-    }
-    if (y.size() < 3) return;
-    run.cross_checks.push_back({name, static_cast<int64_t>(y.size()),
-                                metrics::Spearman(value_x, y), metrics::Spearman(followers_x, y)});
-  };
-  cross_check("youtube_monthly_earnings", in.monthly_earnings, false);
-  cross_check("top200_influence_score", in.influence_score, true);
-  {
-    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> xy;
-    for (const Valued& v : valued) {
-      if (!v.summary.followers || v.summary.followers->value < 1 || v.fee.mid <= 0) continue;
-      auto& [x, y] = xy[std::string(ToString(in.histories[v.history].platform))];
-      x.push_back(std::log(v.summary.followers->value));
-      y.push_back(std::log(v.fee.mid));
-    }
-    for (const auto& [platform, pair] : xy) {
-      if (pair.first.size() >= 3) {
-        run.fee_followers_r[platform] = {metrics::Pearson(pair.first, pair.second),
-                                         static_cast<int64_t>(pair.first.size())};
-      }
-    }
-  }
-
-  if (options.write_store && !run.values.empty()) {
-    SPHERE_RETURN_IF_ERROR(store.WriteMarketValues(run.values));
-  }
-  if (progress) progress("value", in.histories.size(), in.histories.size());
+  SPHERE_RETURN_IF_ERROR(flush());
   return run;
 }
 
+std::string ValuesCsvHeader() {
+  return "platform,handle,as_of,horizon_days,niche,tier,followers,format,"
+         "forecast_engagement_per_post,engagement_low,engagement_high,forecast_views_per_post,"
+         "views_low,views_high,forecast_follower_gain,follower_gain_low,follower_gain_high,"
+         "fee_low,fee_mid,fee_high,score,niche_score,momentum,model_version\n";
+}
+
+void AppendValuesCsvRow(std::string& out, const MarketValue& v) {
+  auto num = [](double x) { return fmt::format("{:.6g}", x); };
+  auto opt = [&](const std::optional<double>& x) { return x ? num(*x) : std::string(); };
+  ingest::AppendCsvText(out, ToString(v.platform));
+  out += ',';
+  ingest::AppendCsvText(out, v.creator_handle);
+  out += ',' + FormatIsoTime(v.as_of) + ',' + std::to_string(v.horizon_days) + ',';
+  ingest::AppendCsvText(out, v.niche);
+  out += ',' + v.tier + ',' + (v.followers ? std::to_string(*v.followers) : "") + ',' + v.format;
+  out += ',' + num(v.engagement_per_post) + ',' + num(v.engagement_low) + ',' +
+         num(v.engagement_high);
+  out += ',' + opt(v.views_per_post) + ',' + opt(v.views_low) + ',' + opt(v.views_high);
+  out += ',' + opt(v.follower_gain) + ',' + opt(v.follower_gain_low) + ',' +
+         opt(v.follower_gain_high);
+  out += ',' + fmt::format("{:.2f},{:.2f},{:.2f}", v.fee_low, v.fee_mid, v.fee_high);
+  out += ',' + fmt::format("{:.1f}", v.score) + ',' +
+         (v.niche_score ? fmt::format("{:.1f}", *v.niche_score) : "") + ',' +
+         fmt::format("{:.4f}", v.momentum) + ',';
+  ingest::AppendCsvText(out, v.model_version);
+  out += '\n';
+}
+
 std::string ValuesCsv(const std::vector<MarketValue>& values) {
-  std::string out =
-      "platform,handle,as_of,horizon_days,niche,tier,followers,format,"
-      "forecast_engagement_per_post,engagement_low,engagement_high,forecast_views_per_post,"
-      "views_low,views_high,forecast_follower_gain,follower_gain_low,follower_gain_high,"
-      "fee_low,fee_mid,fee_high,score,niche_score,momentum,model_version\n";
-  auto num = [](double v) { return fmt::format("{:.6g}", v); };
-  auto opt = [&](const std::optional<double>& v) { return v ? num(*v) : std::string(); };
-  for (const MarketValue& v : values) {
-    ingest::AppendCsvText(out, ToString(v.platform));
-    out += ',';
-    ingest::AppendCsvText(out, v.creator_handle);
-    out += ',' + FormatIsoTime(v.as_of) + ',' + std::to_string(v.horizon_days) + ',';
-    ingest::AppendCsvText(out, v.niche);
-    out += ',' + v.tier + ',' + (v.followers ? std::to_string(*v.followers) : "") + ',' + v.format;
-    out += ',' + num(v.engagement_per_post) + ',' + num(v.engagement_low) + ',' +
-           num(v.engagement_high);
-    out += ',' + opt(v.views_per_post) + ',' + opt(v.views_low) + ',' + opt(v.views_high);
-    out += ',' + opt(v.follower_gain) + ',' + opt(v.follower_gain_low) + ',' +
-           opt(v.follower_gain_high);
-    out += ',' + fmt::format("{:.2f},{:.2f},{:.2f}", v.fee_low, v.fee_mid, v.fee_high);
-    out += ',' + fmt::format("{:.1f}", v.score) + ',' +
-           (v.niche_score ? fmt::format("{:.1f}", *v.niche_score) : "") + ',' +
-           fmt::format("{:.4f}", v.momentum) + ',';
-    ingest::AppendCsvText(out, v.model_version);
-    out += '\n';
-  }
+  std::string out = ValuesCsvHeader();
+  for (const MarketValue& v : values) AppendValuesCsvRow(out, v);
   return out;
 }
 
@@ -568,8 +609,10 @@ Result<std::vector<MarketValue>> RankStoredValues(Store& store, const market::Ra
     e.score = v.score;
     e.momentum = v.momentum;
     entries.push_back(std::move(e));
+    // The ranking does not read the evidence. Swapped out, not assigned: assigning "{}" keeps
+    // the evidence's buffer (a std::string does not shrink), which held 2.4 GB over 1M values.
     MarketValue light = v;
-    light.evidence_json = "{}";  // the ranking does not need it; 1M of them would
+    std::string("{}").swap(light.evidence_json);
     values.push_back(std::move(light));
     return Status::Ok();
   }));

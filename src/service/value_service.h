@@ -64,6 +64,11 @@ struct ValueOptions {
   int horizon_days = 30;
   bool write_store = true;  // store the values asked for
   UnixSeconds now = 0;      // computed_at
+  // When set, each value asked for is handed here (in the store's creator order, evidence
+  // included) as soon as its chunk is built and stored, and ValueRun.values stays empty:
+  // valuing every creator of a large store then holds one chunk of values at a time, not
+  // all of them. An error stops the run and is returned.
+  std::function<Status(const MarketValue&)> on_value;
 };
 
 // How the value agrees with the only money-like figures we have, next to followers alone.
@@ -75,7 +80,7 @@ struct CrossCheck {
 };
 
 struct ValueRun {
-  std::vector<MarketValue> values;  // those asked for, by creator id
+  std::vector<MarketValue> values;  // those asked for, by creator id (none with on_value)
   int64_t valued = 0;               // creators valued (the population scores are taken in)
   std::map<std::string, int64_t> skipped;  // reason -> creators
   std::vector<CrossCheck> cross_checks;
@@ -85,12 +90,19 @@ struct ValueRun {
 
 // InvalidArgument naming the field for a bad horizon or creator; NotFound for an unknown
 // creator; FailedPrecondition when the one creator asked for cannot be valued (and why).
+// Values are stored in chunks of kValueWriteChunk, one transaction each: a run that fails
+// part-way keeps the chunks already written (each row is a complete value; a re-run adds a
+// newer one, which is what `sphere rank` reads).
+inline constexpr size_t kValueWriteChunk = 50'000;
 Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
                                const market::RateCard& card, const ValueOptions& options,
                                const value::ProgressFn& progress = {});
 
-// The CSV of `sphere value`: one row per value.
+// The CSV of `sphere value`: one row per value. The header line and one row alone are there
+// for writing it as values stream in (ValueOptions::on_value).
 std::string ValuesCsv(const std::vector<MarketValue>& values);
+std::string ValuesCsvHeader();
+void AppendValuesCsvRow(std::string& out, const MarketValue& value);
 
 // `sphere rank`: the latest stored value of every creator, indexed and queried. The query
 // is validated first (InvalidArgument naming the field).

@@ -130,6 +130,39 @@ TEST_F(ValueServiceTest, ValuesEveryCreatorWithRangesEvidenceAndStoresThem) {
               IsError(Code::kInvalidArgument, HasSubstr("niche")));
 }
 
+TEST_F(ValueServiceTest, StreamedValuesEqualReturnedOnesAndASinkErrorStopsTheRun) {
+  ASSERT_OK_AND_ASSIGN(auto model, LoadCurrentValueModel(*store_));
+  ValueOptions options;
+  options.now = DaysFromCivil(2026, 11, 27);
+  options.write_store = false;
+  ASSERT_OK_AND_ASSIGN(ValueRun returned, ValueCreators(*store_, *model, *card_, options));
+
+  std::vector<MarketValue> streamed;
+  options.on_value = [&](const MarketValue& v) {
+    streamed.push_back(v);
+    return Status::Ok();
+  };
+  ASSERT_OK_AND_ASSIGN(ValueRun run, ValueCreators(*store_, *model, *card_, options));
+  EXPECT_TRUE(run.values.empty());
+  EXPECT_EQ(run.valued, returned.valued);
+  ASSERT_EQ(streamed.size(), returned.values.size());
+  for (size_t i = 0; i < streamed.size(); ++i) {
+    SCOPED_TRACE(streamed[i].creator_handle);
+    EXPECT_EQ(streamed[i].creator_id, returned.values[i].creator_id);
+    EXPECT_EQ(streamed[i].fee_mid, returned.values[i].fee_mid);
+    EXPECT_EQ(streamed[i].score, returned.values[i].score);
+    EXPECT_EQ(streamed[i].evidence_json, returned.values[i].evidence_json);
+  }
+
+  int seen = 0;
+  options.on_value = [&](const MarketValue&) {
+    return ++seen < 10 ? Status::Ok() : Unavailable("disk full");
+  };
+  EXPECT_THAT(ValueCreators(*store_, *model, *card_, options).status(),
+              IsError(Code::kUnavailable, HasSubstr("disk full")));
+  EXPECT_EQ(seen, 10);
+}
+
 TEST_F(ValueServiceTest, OneCreatorAsOfADateReadsNothingLater) {
   ASSERT_OK_AND_ASSIGN(auto model, LoadCurrentValueModel(*store_));
   ValueOptions options;
