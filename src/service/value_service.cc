@@ -16,6 +16,7 @@
 #include "market/score.h"
 #include "model/metrics/regression_metrics.h"
 #include "model/value/value_dataset.h"
+#include "service/model_registry.h"
 #include "service/plep_service.h"
 
 namespace sphere::service {
@@ -116,10 +117,13 @@ Result<TrainValueReport> TrainValueModel(Store& store, const TrainValueOptions& 
                                          const value::ProgressFn& progress) {
   TrainValueReport report;
   if (options.if_absent) {
-    SPHERE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
-                            store.LatestModel(value::kValueModelKind));
     // Registered is not enough: the files must load here, against this build's schema.
-    if (latest && value::ValueModel::Load(latest->artifact_path).ok()) {
+    SPHERE_ASSIGN_OR_RETURN(
+        std::optional<ModelRecord> latest,
+        LoadableModel(store, value::kValueModelKind, [](const std::filesystem::path& dir) {
+          return value::ValueModel::Load(dir).ok();
+        }));
+    if (latest) {
       report.skipped = true;
       report.version = latest->version;
       report.model_dir = latest->artifact_path;
@@ -140,20 +144,14 @@ Result<TrainValueReport> TrainValueModel(Store& store, const TrainValueOptions& 
   report.version = trained.model->version();
   report.report = trained.report;
 
-  std::error_code error;
-  const std::filesystem::path dir =
-      std::filesystem::absolute(value::ValueModelDir(options.models_dir, report.version), error);
-  if (error) return Unavailable(options.models_dir.string() + ": " + error.message());
-  if (std::filesystem::exists(dir / "manifest.json", error)) {
-    return AlreadyExists("Market Value model " + report.version + " already exists at " +
-                         dir.string());
-  }
+  SPHERE_ASSIGN_OR_RETURN(
+      const std::filesystem::path dir,
+      NewModelDir(value::ValueModelDir(options.models_dir, report.version), "Market Value model",
+                  report.version));
   SPHERE_RETURN_IF_ERROR(trained.model->Save(dir));
-  {
-    std::ofstream out(dir / "backtest.md", std::ios::binary | std::ios::trunc);
-    out << "# Market Value backtest: " << report.version << "\n\n" << trained.report;
-    if (!out) return Unavailable((dir / "backtest.md").string() + ": write failed");
-  }
+  SPHERE_RETURN_IF_ERROR(WriteModelText(
+      dir / "backtest.md",
+      "# Market Value backtest: " + report.version + "\n\n" + trained.report));
   report.model_dir = dir;
 
   ModelRecord record;
