@@ -197,7 +197,8 @@ MediaType FormatOf(const market::RateCard& card, Platform platform, const value:
 // creator until the values are built, so it holds only what they read: the forecast without
 // its feature vector and with the evidence's top contributions only, and the follower count
 // instead of the whole Summary (the evidence re-reads the history: Summarize is cheap and
-// deterministic). With both, 1M creators took 9.7 GiB (docs/benchmarks.md).
+// deterministic). Holding both was 3.4 KB a creator of the 9.7 GiB that valuing 1M creators
+// took before (docs/benchmarks.md).
 struct Valued {
   size_t history = 0;
   UnixSeconds as_of = 0;
