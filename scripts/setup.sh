@@ -9,10 +9,11 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcsv-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsodium-dev
+  libboost-dev                                           # HTTP server (Beast on Asio, header-only)
   libicu-dev libcld2-dev libfasttext-dev liblinear-dev  # caption features, niche classifier
   libopencv-dev opencv-data                              # image features (dnn, quality, Haar, BRISQUE)
   libxgboost-dev                                         # PLEP and Market Value models
-  time
+  time wrk                                               # wrk: bench/ HTTP load
   clang-14 libclang-rt-14-dev llvm-14  # scripts/fuzz.sh: libFuzzer, sanitizers, llvm-symbolizer
 )
 
