@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -133,9 +134,9 @@ struct MarketValue {
   std::string model_version;
   UnixSeconds computed_at = 0;
 
-  std::string niche;                  // taxonomy niche id; "" when unknown
-  std::optional<int64_t> followers;   // the latest follower count at as_of
-  std::string format;                 // the format the fee is priced for ("image", "video", ...)
+  std::string niche;                 // taxonomy niche id; "" when unknown
+  std::optional<int64_t> followers;  // the latest follower count at as_of
+  std::string format;                // the format the fee is priced for ("image", "video", ...)
 
   // Forecasts over the horizon: mid with an 80% range. Views only on video platforms.
   double engagement_per_post = 0, engagement_low = 0, engagement_high = 0;
@@ -185,6 +186,46 @@ struct ModelRecord {
   std::string manifest_json = "{}";
   std::string metrics_json = "{}";
   UnixSeconds created_at = 0;
+};
+
+// What people add to a creator's profile by hand (the seed's PUT /influencers/{id}) and the
+// bio an ingestion carries. One per creator, kept apart from the imported profile so that a
+// re-import never touches it; writing one replaces the previous one whole.
+struct CreatorNote {
+  int64_t creator_id = 0;
+  std::vector<std::string> niche_tags;  // in the order given
+  std::string manual_notes;
+  std::string bio;
+  int64_t updated_by_user_id = 0;  // 0 = the CLI or an import, no user
+  UnixSeconds updated_at = 0;
+};
+
+// One payload received by the seed's POST /data-ingestion, kept as it came so that no field
+// the importers do not understand yet is lost.
+struct Ingestion {
+  int64_t id = 0;       // assigned by the store
+  int64_t user_id = 0;  // who sent it; 0 = the CLI, no user
+  int64_t creator_id = 0;
+  std::string payload_json = "{}";  // a JSON object
+  UnixSeconds received_at = 0;
+};
+
+// A planned post in the Content Lab, owned by one user: only its owner ever sees it.
+struct Draft {
+  int64_t id = 0;  // assigned by the store
+  int64_t owner_user_id = 0;
+  std::optional<int64_t> creator_id;  // the creator it is planned for, when one is named
+  std::string caption;
+  MediaType media_type = MediaType::kImage;
+  bool sponsored = false;
+  std::optional<UnixSeconds> planned_at;
+  std::string image_bytes;         // the uploaded image, binary; "" when there is none
+  std::string image_content_type;  // e.g. "image/jpeg"; "" exactly when there is no image
+  // Filled by the store on every read (ignored on write): the image's size in bytes, also
+  // where image_bytes is left empty (ListDrafts).
+  int64_t image_size = 0;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
 };
 
 }  // namespace sphere

@@ -169,6 +169,142 @@ inline Status ValidateMarketValue(const MarketValue& v) {
   return Status::Ok();
 }
 
+// Limits of what people type or upload (creator notes, drafts). The API checks them first to
+// answer 4xx with a field path; the store refuses anything beyond them all the same.
+inline constexpr size_t kMaxNicheTags = 50;
+inline constexpr size_t kMaxNicheTagBytes = 64;
+inline constexpr size_t kMaxCreatorNoteBytes = 10'000;   // CreatorNote::manual_notes and ::bio
+inline constexpr size_t kMaxDraftCaptionBytes = 10'000;  // Draft::caption
+inline constexpr size_t kMaxDraftImageBytes = 10 * 1024 * 1024;  // 10 MiB
+inline constexpr size_t kMaxDraftContentTypeBytes = 255;
+
+namespace store_internal {
+
+// Why `text` cannot be stored as text by every backend (a NUL byte, which PostgreSQL's text
+// cannot hold, or bytes that are not UTF-8), or "" when it can.
+inline std::string TextProblem(std::string_view text) {
+  auto not_utf8 = [](size_t at) { return "must be UTF-8 (byte " + std::to_string(at) + ")"; };
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead == 0) return "must not contain NUL (byte " + std::to_string(i) + ")";
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t length = (lead & 0xE0) == 0xC0   ? 2
+                          : (lead & 0xF0) == 0xE0 ? 3
+                          : (lead & 0xF8) == 0xF0 ? 4
+                                                  : 0;
+    if (length == 0 || i + length > text.size()) return not_utf8(i);
+    uint32_t code_point = lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return not_utf8(i);
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};  // below: overlong
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return not_utf8(i);
+    }
+    i += length;
+  }
+  return "";
+}
+
+// Whether UTF-8 `text` holds a control character (C0, DEL or C1).
+inline bool HasControlCharacter(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    // U+0080..U+009F are encoded as C2 80..C2 9F.
+    if (c == 0xC2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) return true;
+    }
+  }
+  return false;
+}
+
+inline Status CheckText(const std::string& who, std::string_view field, std::string_view text,
+                        size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return InvalidArgument(who + ": " + std::string(field) + " must be at most " +
+                           std::to_string(max_bytes) + " bytes, got " +
+                           std::to_string(text.size()));
+  }
+  if (std::string problem = TextProblem(text); !problem.empty()) {
+    return InvalidArgument(who + ": " + std::string(field) + " " + problem);
+  }
+  return Status::Ok();
+}
+
+}  // namespace store_internal
+
+// The checks every backend applies before writing a CreatorNote; InvalidArgument naming the
+// field ("niche_tags[3]", "bio").
+inline Status ValidateCreatorNote(const CreatorNote& note) {
+  const std::string who = "note of creator " + std::to_string(note.creator_id);
+  if (note.niche_tags.size() > kMaxNicheTags) {
+    return InvalidArgument(who + ": niche_tags must hold at most " + std::to_string(kMaxNicheTags) +
+                           " tags, got " + std::to_string(note.niche_tags.size()));
+  }
+  for (size_t i = 0; i < note.niche_tags.size(); ++i) {
+    const std::string& tag = note.niche_tags[i];
+    const std::string field = "niche_tags[" + std::to_string(i) + "]";
+    if (tag.empty()) return InvalidArgument(who + ": " + field + " must not be empty");
+    SPHERE_RETURN_IF_ERROR(store_internal::CheckText(who, field, tag, kMaxNicheTagBytes));
+    if (store_internal::HasControlCharacter(tag)) {
+      return InvalidArgument(who + ": " + field + " must not contain control characters");
+    }
+  }
+  SPHERE_RETURN_IF_ERROR(
+      store_internal::CheckText(who, "manual_notes", note.manual_notes, kMaxCreatorNoteBytes));
+  return store_internal::CheckText(who, "bio", note.bio, kMaxCreatorNoteBytes);
+}
+
+// The checks every backend applies before writing an Ingestion; InvalidArgument naming the
+// field. (That payload_json is a JSON object is checked by each backend's schema.)
+inline Status ValidateIngestion(const Ingestion& ingestion) {
+  const std::string who = "ingestion for creator " + std::to_string(ingestion.creator_id);
+  if (ingestion.user_id < 0) return InvalidArgument(who + ": user_id must not be negative");
+  if (std::string problem = store_internal::TextProblem(ingestion.payload_json); !problem.empty()) {
+    return InvalidArgument(who + ": payload_json " + problem);
+  }
+  return Status::Ok();
+}
+
+// The checks every backend applies before writing a Draft; InvalidArgument naming the field.
+inline Status ValidateDraft(const Draft& draft) {
+  const std::string who = "draft" + (draft.id != 0 ? " " + std::to_string(draft.id) : "") +
+                          " of user " + std::to_string(draft.owner_user_id);
+  SPHERE_RETURN_IF_ERROR(
+      store_internal::CheckText(who, "caption", draft.caption, kMaxDraftCaptionBytes));
+  if (ToString(draft.media_type) == "?") {
+    return InvalidArgument(who + ": media_type is not one of image|video|carousel");
+  }
+  if (draft.image_bytes.size() > kMaxDraftImageBytes) {
+    return InvalidArgument(who + ": image_bytes must be at most " +
+                           std::to_string(kMaxDraftImageBytes) + " bytes (10 MiB), got " +
+                           std::to_string(draft.image_bytes.size()));
+  }
+  const std::string_view type = draft.image_content_type;
+  if (draft.image_bytes.empty() != type.empty()) {
+    return InvalidArgument(who + ": image_content_type must be given exactly when there is an " +
+                           "image (image_bytes)");
+  }
+  if (type.size() > kMaxDraftContentTypeBytes) {
+    return InvalidArgument(who + ": image_content_type must be at most " +
+                           std::to_string(kMaxDraftContentTypeBytes) + " bytes");
+  }
+  for (char c : type) {
+    if (c < 0x20 || c > 0x7E) {
+      return InvalidArgument(who + ": image_content_type must be printable ASCII");
+    }
+  }
+  return Status::Ok();
+}
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -210,10 +346,16 @@ class Store {
   // Users. The api_key_hash is unique; a duplicate is AlreadyExists.
   virtual Result<User> CreateUser(const User& user) = 0;
   virtual Result<std::optional<User>> FindUserByKeyHash(std::string_view api_key_hash) = 0;
+  // Every user, in id order.
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  // The user, or nullopt when there is none with this id.
+  virtual Result<std::optional<User>> GetUser(int64_t user_id) = 0;
 
   // Alert rules are owned: every call names the owner and never sees other owners' rules.
   virtual Result<AlertRule> CreateAlertRule(const AlertRule& rule) = 0;
   virtual Result<std::vector<AlertRule>> ListAlertRules(int64_t owner_user_id) = 0;
+  // NotFound when the rule does not exist or belongs to someone else (the same message).
+  virtual Result<AlertRule> GetAlertRule(int64_t owner_user_id, int64_t rule_id) = 0;
   // NotFound when the rule does not exist or belongs to someone else.
   virtual Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) = 0;
   virtual Result<AlertEvent> AppendAlertEvent(const AlertEvent& event) = 0;
@@ -237,9 +379,15 @@ class Store {
   // The creator's value history, oldest as_of first (then computed_at, then id).
   virtual Result<std::vector<MarketValue>> MarketValuesOf(int64_t creator_id) = 0;
   // For every creator with a stored value: the one with the newest computed_at (ties: the
-  // highest id), in creator id order. What `sphere rank` reads.
-  virtual Status ForEachLatestMarketValue(
-      const std::function<Status(const MarketValue&)>& visit) = 0;
+  // highest id), in creator id order. What `sphere rank` reads. With EvidenceColumn::kSkip
+  // the query does not read evidence_json at all (it is most of a row's bytes) and every
+  // visited value has evidence_json == "".
+  enum class EvidenceColumn { kRead, kSkip };
+  virtual Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit,
+                                          EvidenceColumn evidence) = 0;
+  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit) {
+    return ForEachLatestMarketValue(visit, EvidenceColumn::kRead);
+  }
 
   // Inferred niches. Writes all of them in ONE transaction, replacing each creator's
   // previous inference. An invalid record is InvalidArgument (ValidateInferredNiche), a
@@ -247,6 +395,43 @@ class Store {
   virtual Status WriteInferredNiches(const std::vector<InferredNiche>& niches) = 0;
   // The creator's inference, or nullopt when there is none (or no such creator).
   virtual Result<std::optional<InferredNiche>> InferredNicheOf(int64_t creator_id) = 0;
+
+  // Creator notes. Put writes the creator's note whole, replacing any previous one (tags,
+  // notes and bio all come from `note`). NotFound when creator_id names no creator;
+  // InvalidArgument naming the field when ValidateCreatorNote refuses it or
+  // updated_by_user_id (when not 0) names no user. Nothing is written on error.
+  virtual Status PutCreatorNote(const CreatorNote& note) = 0;
+  // The creator's note, or nullopt when none was written (or there is no such creator).
+  virtual Result<std::optional<CreatorNote>> CreatorNoteOf(int64_t creator_id) = 0;
+  // Every note, in creator id order (what a server's creator directory reads at start); stops
+  // at and returns the first non-OK visitor status.
+  virtual Status ForEachCreatorNote(const std::function<Status(const CreatorNote&)>& visit) = 0;
+
+  // Ingestions. Record stores the payload as given and returns it with its new id (ids grow
+  // and are never reused). NotFound when creator_id names no creator; InvalidArgument naming
+  // the field when payload_json is not a JSON object (ValidateIngestion) or user_id (when
+  // not 0) names no user.
+  virtual Result<Ingestion> RecordIngestion(const Ingestion& ingestion) = 0;
+  // The ingestion, or nullopt when there is none with this id.
+  virtual Result<std::optional<Ingestion>> GetIngestion(int64_t ingestion_id) = 0;
+
+  // Drafts are owned like alert rules: every call names the owner, and another owner's
+  // draft is NotFound with the same message as a missing one. Every Draft returned has
+  // image_size set. Create and Update refuse what ValidateDraft refuses (InvalidArgument
+  // naming the field), a creator_id naming no creator (NotFound) and, on Create, an
+  // owner_user_id naming no user (InvalidArgument); nothing is written on error.
+  //
+  // Create stores every field (created_at and updated_at as given) and returns the draft
+  // with its new id; ids are never reused.
+  virtual Result<Draft> CreateDraft(const Draft& draft) = 0;
+  virtual Result<Draft> GetDraft(int64_t owner_user_id, int64_t draft_id) = 0;
+  // The owner's drafts, newest created_at first (ties: highest id first), with image_bytes
+  // left EMPTY (image_size and image_content_type still say what is stored).
+  virtual Result<std::vector<Draft>> ListDrafts(int64_t owner_user_id) = 0;
+  // Replaces every field of the draft (draft.id, draft.owner_user_id) except created_at,
+  // which stays as stored: an empty image_bytes removes the image. Returns the stored draft.
+  virtual Result<Draft> UpdateDraft(const Draft& draft) = 0;
+  virtual Status DeleteDraft(int64_t owner_user_id, int64_t draft_id) = 0;
 };
 
 // Opens (creating and migrating as needed) the store a URL names:

@@ -1962,14 +1962,18 @@ TEST_P(StoreContractTest, ReimportKeepsInferredNiches) {
   EXPECT_EQ(*read, Inferred(id, "beauty", 0.7));
 }
 
+// What undoes migration 4 (creator notes, ingestions, drafts), for the upgrade tests.
+constexpr std::string_view kDropMigration4 =
+    "DROP TABLE draft; DROP TABLE ingestion; DROP TABLE creator_note; ";
+
 TEST_P(StoreContractTest, UpgradeFromSchemaVersion1AddsInferredNichesAndKeepsData) {
   Creator alice = FullCreator("alice");
   Write(Batch({alice}, {FullPost(alice, "p1")}, {}));
   store_.reset();
   // What a database written by a build before inferred niches looks like.
-  ASSERT_OK(
-      backend_->ExecuteSql("DROP TABLE market_value; DROP TABLE inferred_niche; "
-                           "DELETE FROM schema_migrations WHERE version >= 2"));
+  ASSERT_OK(backend_->ExecuteSql(std::string(kDropMigration4) +
+                                 "DROP TABLE market_value; DROP TABLE inferred_niche; "
+                                 "DELETE FROM schema_migrations WHERE version >= 2"));
   Reopen();
   ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
   EXPECT_GE(version, 2);
@@ -2341,8 +2345,9 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion2AddsMarketValuesAndKeepsData)
   ASSERT_OK(store_->WriteInferredNiches({Inferred(id, "beauty", 0.7)}));
   store_.reset();
   // What a database written by a build before market values looks like.
-  ASSERT_OK(backend_->ExecuteSql(
-      "DROP TABLE market_value; DELETE FROM schema_migrations WHERE version >= 3"));
+  ASSERT_OK(backend_->ExecuteSql(std::string(kDropMigration4) +
+                                 "DROP TABLE market_value; "
+                                 "DELETE FROM schema_migrations WHERE version >= 3"));
   Reopen();
   ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
   EXPECT_GE(version, 3);
@@ -2358,6 +2363,702 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion2AddsMarketValuesAndKeepsData)
   ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> history, store_->MarketValuesOf(id));
   ASSERT_THAT(history, SizeIs(1));
   EXPECT_EQ(Dump(history[0]), Dump(AsStored(value, Stored(alice))));
+}
+
+TEST_P(StoreContractTest, LatestMarketValuesWithoutEvidenceAreTheSameValuesWithEmptyEvidence) {
+  Write(Batch({FullCreator("alice"), FullCreator("bob", Platform::kTikTok)}));
+  const Creator alice = Stored(Platform::kInstagram, "alice");
+  const Creator bob = Stored(Platform::kTikTok, "bob");
+  MarketValue newer = FullValue(alice.id, kT0 + kDay);
+  newer.fee_mid = 9'999;
+  ASSERT_OK(store_->WriteMarketValues(
+      {FullValue(alice.id, kT0), newer, BareValue(bob.id, kT0), FullValue(bob.id, kT0 + 1)}));
+
+  const std::vector<MarketValue> with_evidence = LatestValues(*store_);
+  std::vector<MarketValue> without_evidence;
+  ASSERT_OK(store_->ForEachLatestMarketValue(
+      [&](const MarketValue& value) {
+        without_evidence.push_back(value);
+        return Status::Ok();
+      },
+      Store::EvidenceColumn::kSkip));
+
+  ASSERT_THAT(with_evidence, SizeIs(2));
+  ASSERT_THAT(without_evidence, SizeIs(2));
+  for (size_t i = 0; i < with_evidence.size(); ++i) {
+    EXPECT_EQ(without_evidence[i].id, with_evidence[i].id);
+    EXPECT_NE(with_evidence[i].evidence_json, "");
+    EXPECT_EQ(without_evidence[i].evidence_json, "");
+    MarketValue expected = with_evidence[i];
+    expected.evidence_json = "";
+    EXPECT_EQ(Dump(without_evidence[i]), Dump(expected));
+  }
+  EXPECT_EQ(without_evidence[0].fee_mid, 9'999);
+  // Skipping the evidence stops at a visitor's error like reading it does.
+  int visited = 0;
+  Status stopped = store_->ForEachLatestMarketValue(
+      [&](const MarketValue&) { return ++visited == 1 ? Internal("stop") : Status::Ok(); },
+      Store::EvidenceColumn::kSkip);
+  EXPECT_THAT(stopped, IsError(Code::kInternal, ::testing::Eq("stop")));
+  EXPECT_EQ(visited, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Users and alert rules read one at a time (the API server's needs)
+
+TEST_P(StoreContractTest, ListUsersListsEveryUserInIdOrderAndGetUserFindsOne) {
+  ASSERT_OK_AND_ASSIGN(std::vector<User> none, store_->ListUsers());
+  EXPECT_THAT(none, IsEmpty());
+  std::vector<User> created;
+  for (Role role : {Role::kAdmin, Role::kBrand, Role::kCreator}) {
+    ASSERT_OK_AND_ASSIGN(User user,
+                         store_->CreateUser(MakeUser("Ünïcode " + std::string(ToString(role)),
+                                                     "hash-" + std::string(ToString(role)), role)));
+    created.push_back(user);
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<User> users, store_->ListUsers());
+  ASSERT_THAT(users, SizeIs(3));
+  for (size_t i = 0; i < users.size(); ++i) {
+    EXPECT_EQ(users[i].id, created[i].id);
+    EXPECT_EQ(Dump(users[i]), Dump(created[i]));
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<User> found, store_->GetUser(created[1].id));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, created[1].id);
+  EXPECT_EQ(Dump(*found), Dump(created[1]));
+  ASSERT_OK_AND_ASSIGN(std::optional<User> missing, store_->GetUser(created[2].id + 1'000));
+  EXPECT_FALSE(missing.has_value());
+  ASSERT_OK_AND_ASSIGN(missing, store_->GetUser(0));
+  EXPECT_FALSE(missing.has_value());
+}
+
+TEST_P(AlertContractTest, GetAlertRuleFindsOnlyTheOwnersRule) {
+  AlertRule rule = MakeRule(brand_a_.id, "Rising beauty creators 💄");
+  rule.enabled = false;
+  ASSERT_OK_AND_ASSIGN(AlertRule created, store_->CreateAlertRule(rule));
+  ASSERT_OK_AND_ASSIGN(AlertRule read, store_->GetAlertRule(brand_a_.id, created.id));
+  EXPECT_EQ(read.id, created.id);
+  EXPECT_EQ(Dump(read), Dump(rule));
+
+  // Someone else's rule and a missing one read alike.
+  Result<AlertRule> of_other = store_->GetAlertRule(brand_b_.id, created.id);
+  EXPECT_THAT(of_other.status(), IsError(Code::kNotFound, HasSubstr("alert rule")));
+  Result<AlertRule> missing = store_->GetAlertRule(brand_b_.id, created.id + 1'000);
+  EXPECT_THAT(missing.status(), IsError(Code::kNotFound, HasSubstr("alert rule")));
+
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, created.id));
+  EXPECT_THAT(store_->GetAlertRule(brand_a_.id, created.id).status(),
+              IsError(Code::kNotFound, ::testing::_));
+}
+
+// ---------------------------------------------------------------------------------------
+// Creator notes
+
+std::string Dump(const CreatorNote& n) {
+  std::string tags;
+  for (const std::string& tag : n.niche_tags) tags += "[" + tag + "]";
+  return Fields()
+      .Add("creator_id", n.creator_id)
+      .Add("niche_tags", tags)
+      .Add("manual_notes", n.manual_notes)
+      .Add("bio", n.bio)
+      .Add("updated_by_user_id", n.updated_by_user_id)
+      .Add("updated_at", n.updated_at)
+      .str();
+}
+
+CreatorNote FullNote(int64_t creator_id, int64_t user_id) {
+  CreatorNote note;
+  note.creator_id = creator_id;
+  note.niche_tags = {"beauty", "skin care", "Zoë's picks 🌸", "\"quoted\", [json]", "\\"};
+  note.manual_notes = "Line one\nline two\twith a tab; 'quotes' and \"double\" ✓";
+  note.bio = "Paris-based ✨ creator — DM for collabs";
+  note.updated_by_user_id = user_id;
+  note.updated_at = kT0 + 60;
+  return note;
+}
+
+class UserDataContractTest : public StoreContractTest {
+ protected:
+  void SetUp() override {
+    StoreContractTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(brand_, store_->CreateUser(MakeUser("Brand", "key-brand")));
+    Write(Batch({FullCreator("alice"), FullCreator("bob")}));
+    alice_ = Stored(Platform::kInstagram, "alice").id;
+    bob_ = Stored(Platform::kInstagram, "bob").id;
+  }
+
+  User brand_;
+  int64_t alice_ = 0;
+  int64_t bob_ = 0;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, UserDataContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(UserDataContractTest, ForEachCreatorNoteVisitsEveryNoteInCreatorOrder) {
+  CreatorNote for_bob;
+  for_bob.creator_id = bob_;
+  for_bob.niche_tags = {"coffee"};
+  ASSERT_OK(store_->PutCreatorNote(for_bob));
+  ASSERT_OK(store_->PutCreatorNote(FullNote(alice_, brand_.id)));
+  std::vector<CreatorNote> seen;
+  ASSERT_OK(store_->ForEachCreatorNote([&](const CreatorNote& n) {
+    seen.push_back(n);
+    return Status::Ok();
+  }));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_LT(seen[0].creator_id, seen[1].creator_id);
+  const CreatorNote& of_alice = seen[0].creator_id == alice_ ? seen[0] : seen[1];
+  EXPECT_EQ(Dump(of_alice), Dump(FullNote(alice_, brand_.id)));
+  int visits = 0;
+  EXPECT_THAT(store_->ForEachCreatorNote([&](const CreatorNote&) {
+    ++visits;
+    return NotFound("stop here");
+  }),
+              IsError(Code::kNotFound, HasSubstr("stop here")));
+  EXPECT_EQ(visits, 1);
+}
+
+TEST_P(UserDataContractTest, CreatorNoteRoundTripsEveryField) {
+  const CreatorNote note = FullNote(alice_, brand_.id);
+  ASSERT_OK(store_->PutCreatorNote(note));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(note));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> of_bob, store_->CreatorNoteOf(bob_));
+  EXPECT_FALSE(of_bob.has_value()) << "only alice has a note";
+}
+
+TEST_P(UserDataContractTest, NoteWithNothingInItRoundTrips) {
+  CreatorNote note;
+  note.creator_id = bob_;  // no tags, no text, written by the CLI
+  ASSERT_OK(store_->PutCreatorNote(note));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(bob_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(note));
+}
+
+TEST_P(UserDataContractTest, CreatorWithoutNoteOrNoCreatorAtAllHasNoNote) {
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> none, store_->CreatorNoteOf(alice_));
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK_AND_ASSIGN(none, store_->CreatorNoteOf(bob_ + 1'000));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST_P(UserDataContractTest, PuttingANoteAgainReplacesItWhole) {
+  ASSERT_OK(store_->PutCreatorNote(FullNote(alice_, brand_.id)));
+  CreatorNote second;
+  second.creator_id = alice_;
+  second.niche_tags = {"fitness"};
+  second.bio = "new bio";
+  second.updated_at = kT0 + 120;  // notes emptied, written by the CLI
+  ASSERT_OK(store_->PutCreatorNote(second));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(second));
+}
+
+TEST_P(UserDataContractTest, NoteForAnUnknownCreatorIsNotFound) {
+  const int64_t unknown = bob_ + 1'000;
+  EXPECT_THAT(store_->PutCreatorNote(FullNote(unknown, brand_.id)),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> none, store_->CreatorNoteOf(unknown));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST_P(UserDataContractTest, NoteByAnUnknownUserIsInvalidArgumentAndKeepsTheOldNote) {
+  const CreatorNote first = FullNote(alice_, brand_.id);
+  ASSERT_OK(store_->PutCreatorNote(first));
+  CreatorNote by_nobody = FullNote(alice_, brand_.id + 1'000);
+  by_nobody.bio = "should not land";
+  EXPECT_THAT(store_->PutCreatorNote(by_nobody),
+              IsError(Code::kInvalidArgument, HasSubstr("updated_by_user_id")));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(first));
+}
+
+TEST_P(UserDataContractTest, InvalidNoteIsInvalidArgumentNamingTheField) {
+  struct Case {
+    std::string field;
+    std::function<void(CreatorNote&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"niche_tags must hold at most 50", [](CreatorNote& n) { n.niche_tags.assign(51, "tag"); }},
+      {"niche_tags[1] must not be empty",
+       [](CreatorNote& n) {
+         n.niche_tags = {"ok", ""};
+       }},
+      {"niche_tags[0] must be at most 64 bytes",
+       [](CreatorNote& n) { n.niche_tags = {std::string(65, 't')}; }},
+      // 17 characters but 68 bytes: the limit counts bytes.
+      {"niche_tags[0] must be at most 64 bytes",
+       [](CreatorNote& n) { n.niche_tags = {"🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸"}; }},
+      {"niche_tags[0] must not contain control",
+       [](CreatorNote& n) { n.niche_tags = {"new\nline"}; }},
+      {"niche_tags[0] must not contain control",
+       [](CreatorNote& n) { n.niche_tags = {"tab\there"}; }},
+      {"niche_tags[0] must not contain control",
+       [](CreatorNote& n) { n.niche_tags = {"del\x7f"}; }},
+      {"niche_tags[0] must not contain control",
+       [](CreatorNote& n) { n.niche_tags = {"next line \xc2\x85"}; }},
+      {"niche_tags[2] must not contain NUL",
+       [](CreatorNote& n) {
+         n.niche_tags = {"a", "b", std::string("n\0l", 3)};
+       }},
+      {"niche_tags[0] must be UTF-8", [](CreatorNote& n) { n.niche_tags = {"\xff\xfe"}; }},
+      {"manual_notes must be at most 10000 bytes",
+       [](CreatorNote& n) { n.manual_notes = std::string(10'001, 'n'); }},
+      {"manual_notes must not contain NUL",
+       [](CreatorNote& n) { n.manual_notes = std::string("a\0b", 3); }},
+      {"manual_notes must be UTF-8", [](CreatorNote& n) { n.manual_notes = "caf\xe9"; }},
+      {"bio must be at most 10000 bytes", [](CreatorNote& n) { n.bio = std::string(10'001, 'b'); }},
+      {"bio must not contain NUL", [](CreatorNote& n) { n.bio = std::string(1, '\0'); }},
+      {"bio must be UTF-8", [](CreatorNote& n) { n.bio = "\xed\xa0\x80"; }},  // a surrogate
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    CreatorNote spoiled = FullNote(alice_, brand_.id);
+    c.spoil(spoiled);
+    EXPECT_THAT(store_->PutCreatorNote(spoiled),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field)));
+    ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+    EXPECT_FALSE(read.has_value()) << "a refused note must not be written";
+  }
+}
+
+TEST_P(UserDataContractTest, NoteAtEveryLimitIsAccepted) {
+  CreatorNote note = FullNote(alice_, brand_.id);
+  note.niche_tags.clear();
+  for (int i = 0; i < 50; ++i) note.niche_tags.push_back("t" + std::to_string(i));
+  note.niche_tags[7] = std::string(64, 'x');
+  note.niche_tags[8] = "🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸";  // 64 bytes
+  note.manual_notes = std::string(10'000, 'n');
+  note.bio = std::string(9'998, 'b') + "é";  // 10,000 bytes
+  ASSERT_OK(store_->PutCreatorNote(note));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(note));
+}
+
+TEST_P(UserDataContractTest, ReimportKeepsCreatorNotes) {
+  const CreatorNote note = FullNote(alice_, brand_.id);
+  ASSERT_OK(store_->PutCreatorNote(note));
+  Creator newer = FullCreator("alice");
+  newer.stats_as_of = kT0 + kDay;
+  newer.display_name = "Renamed";
+  newer.niche = "fitness";
+  Write(Batch({newer}));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> read, store_->CreatorNoteOf(alice_));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(note));
+}
+
+// ---------------------------------------------------------------------------------------
+// Ingestions
+
+std::string Dump(const Ingestion& i) {
+  return Fields()
+      .Add("user_id", i.user_id)
+      .Add("creator_id", i.creator_id)
+      .AddJson("payload_json", i.payload_json)
+      .Add("received_at", i.received_at)
+      .str();
+}
+
+Ingestion MakeIngestion(int64_t user_id, int64_t creator_id, UnixSeconds received_at) {
+  Ingestion ingestion;
+  ingestion.user_id = user_id;
+  ingestion.creator_id = creator_id;
+  ingestion.payload_json =
+      R"({"influencer_id": 7, "bio": "Zoë 🌸", "posts": [{"likes": 12, "caption": "a\"b"}],)"
+      R"( "unknown_field": {"nested": [1, 2.5, null, true]}})";
+  ingestion.received_at = received_at;
+  return ingestion;
+}
+
+TEST_P(UserDataContractTest, IngestionRoundTripsWithIncreasingIds) {
+  ASSERT_OK_AND_ASSIGN(Ingestion first,
+                       store_->RecordIngestion(MakeIngestion(brand_.id, alice_, kT0)));
+  Ingestion from_cli = MakeIngestion(0, bob_, kT0 + 1);
+  from_cli.payload_json = "{}";
+  ASSERT_OK_AND_ASSIGN(Ingestion second, store_->RecordIngestion(from_cli));
+  EXPECT_GT(first.id, 0);
+  EXPECT_GT(second.id, first.id);
+  EXPECT_EQ(Dump(first), Dump(MakeIngestion(brand_.id, alice_, kT0)));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Ingestion> read, store_->GetIngestion(first.id));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->id, first.id);
+  EXPECT_EQ(Dump(*read), Dump(first));
+  // The payload is kept byte for byte, not re-formatted.
+  EXPECT_EQ(read->payload_json, first.payload_json);
+  ASSERT_OK_AND_ASSIGN(read, store_->GetIngestion(second.id));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(Dump(*read), Dump(from_cli));
+  EXPECT_EQ(read->user_id, 0);
+}
+
+TEST_P(UserDataContractTest, UnknownIngestionIsNothing) {
+  ASSERT_OK_AND_ASSIGN(std::optional<Ingestion> none, store_->GetIngestion(1));
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK_AND_ASSIGN(Ingestion recorded,
+                       store_->RecordIngestion(MakeIngestion(brand_.id, alice_, kT0)));
+  ASSERT_OK_AND_ASSIGN(none, store_->GetIngestion(recorded.id + 1));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST_P(UserDataContractTest, IngestionForAnUnknownCreatorIsNotFoundAndUnknownUserIsInvalid) {
+  const int64_t unknown = bob_ + 1'000;
+  EXPECT_THAT(store_->RecordIngestion(MakeIngestion(brand_.id, unknown, kT0)).status(),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  EXPECT_THAT(store_->RecordIngestion(MakeIngestion(brand_.id + 1'000, alice_, kT0)).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("user_id")));
+  ASSERT_OK_AND_ASSIGN(Ingestion recorded,
+                       store_->RecordIngestion(MakeIngestion(brand_.id, alice_, kT0)));
+  // The refused ones left nothing behind that a later id would skip past... or show.
+  ASSERT_OK_AND_ASSIGN(std::optional<Ingestion> read, store_->GetIngestion(recorded.id));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->creator_id, alice_);
+}
+
+TEST_P(UserDataContractTest, IngestionPayloadMustBeAJsonObject) {
+  for (std::string payload :
+       {std::string("[]"), std::string("{"), std::string(""), std::string("\"text\""),
+        std::string("42"), std::string("{\"a\": \"\0\"}", 10), std::string("{\"a\": \"\xff\"}")}) {
+    SCOPED_TRACE(payload);
+    Ingestion ingestion = MakeIngestion(brand_.id, alice_, kT0);
+    ingestion.payload_json = payload;
+    EXPECT_THAT(store_->RecordIngestion(ingestion).status(),
+                IsError(Code::kInvalidArgument, HasSubstr("payload_json")));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Drafts
+
+std::string Dump(const Draft& d) {
+  return Fields()
+      .Add("owner_user_id", d.owner_user_id)
+      .Add("creator_id", d.creator_id)
+      .Add("caption", d.caption)
+      .Add("media_type", d.media_type)
+      .Add("sponsored", d.sponsored)
+      .Add("planned_at", d.planned_at)
+      .Add("image_content_type", d.image_content_type)
+      .Add("image_size", d.image_size)
+      .Add("created_at", d.created_at)
+      .Add("updated_at", d.updated_at)
+      .str();
+}
+
+// Every byte value, several times over, with the bytes that break text handling (NUL,
+// backslash, quote, invalid UTF-8) all in it.
+std::string EveryByte(size_t size = 3 * 256 + 17) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i % 256);
+  return bytes;
+}
+
+Draft FullDraft(int64_t owner, std::optional<int64_t> creator_id, UnixSeconds created_at) {
+  Draft draft;
+  draft.owner_user_id = owner;
+  draft.creator_id = creator_id;
+  draft.caption = "New drop 🌸 tomorrow!\nLink in bio #ad @brand \"quoted\" \\ backslash";
+  draft.media_type = MediaType::kCarousel;
+  draft.sponsored = true;
+  draft.planned_at = created_at + 2 * kDay;
+  draft.image_bytes = EveryByte();
+  draft.image_content_type = "image/png";
+  draft.image_size = static_cast<int64_t>(draft.image_bytes.size());
+  draft.created_at = created_at;
+  draft.updated_at = created_at + 5;
+  return draft;
+}
+
+class DraftContractTest : public UserDataContractTest {
+ protected:
+  void SetUp() override {
+    UserDataContractTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(other_, store_->CreateUser(MakeUser("Creator", "key-creator")));
+  }
+
+  // Compares everything, the image bytes without printing megabytes on failure.
+  static void ExpectSameDraft(const Draft& actual, const Draft& expected) {
+    EXPECT_EQ(Dump(actual), Dump(expected));
+    EXPECT_EQ(actual.image_bytes.size(), expected.image_bytes.size());
+    EXPECT_TRUE(actual.image_bytes == expected.image_bytes) << "image bytes differ";
+  }
+
+  User other_;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, DraftContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(DraftContractTest, DraftRoundTripsEveryFieldAndEveryImageByte) {
+  const Draft draft = FullDraft(brand_.id, alice_, kT0);
+  ASSERT_OK_AND_ASSIGN(Draft created, store_->CreateDraft(draft));
+  EXPECT_GT(created.id, 0);
+  ExpectSameDraft(created, draft);
+
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, created.id));
+  EXPECT_EQ(read.id, created.id);
+  ExpectSameDraft(read, draft);
+}
+
+TEST_P(DraftContractTest, DraftWithoutOptionalFieldsReadsBackEmpty) {
+  Draft draft;
+  draft.owner_user_id = brand_.id;
+  draft.created_at = kT0;
+  draft.updated_at = kT0;
+  ASSERT_OK_AND_ASSIGN(Draft created, store_->CreateDraft(draft));
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, created.id));
+  ExpectSameDraft(read, draft);
+  EXPECT_FALSE(read.creator_id.has_value());
+  EXPECT_FALSE(read.planned_at.has_value());
+  EXPECT_EQ(read.image_size, 0);
+}
+
+TEST_P(DraftContractTest, ImageOfTenMebibytesIsAcceptedAndOneByteMoreIsNot) {
+  Draft draft = FullDraft(brand_.id, std::nullopt, kT0);
+  draft.image_bytes = EveryByte(kMaxDraftImageBytes);
+  draft.image_size = static_cast<int64_t>(kMaxDraftImageBytes);
+  draft.caption = std::string(9'999, 'c') + "!";  // 10,000 bytes
+  ASSERT_OK_AND_ASSIGN(Draft created, store_->CreateDraft(draft));
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, created.id));
+  ExpectSameDraft(read, draft);
+
+  draft.image_bytes.push_back('\x42');
+  EXPECT_THAT(store_->CreateDraft(draft).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("image_bytes must be at most")));
+  draft.id = created.id;
+  EXPECT_THAT(store_->UpdateDraft(draft).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("image_bytes must be at most")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  ASSERT_THAT(drafts, SizeIs(1));
+  EXPECT_EQ(drafts[0].image_size, static_cast<int64_t>(kMaxDraftImageBytes));
+}
+
+TEST_P(DraftContractTest, ListDraftsIsNewestFirstWithSizesButNoImageBytes) {
+  ASSERT_OK_AND_ASSIGN(Draft oldest, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  Draft no_image = FullDraft(brand_.id, bob_, kT0 + kDay);
+  no_image.image_bytes.clear();
+  no_image.image_content_type.clear();
+  no_image.image_size = 0;
+  ASSERT_OK_AND_ASSIGN(Draft newest, store_->CreateDraft(no_image));
+  // Same created_at as `newest`: the higher id comes first.
+  ASSERT_OK_AND_ASSIGN(Draft tie,
+                       store_->CreateDraft(FullDraft(brand_.id, std::nullopt, kT0 + kDay)));
+  ASSERT_OK(store_->CreateDraft(FullDraft(other_.id, alice_, kT0 + 2 * kDay)).status());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  ASSERT_THAT(drafts, SizeIs(3));
+  EXPECT_EQ(drafts[0].id, tie.id);
+  EXPECT_EQ(drafts[1].id, newest.id);
+  EXPECT_EQ(drafts[2].id, oldest.id);
+  for (const Draft& listed : drafts) {
+    EXPECT_THAT(listed.image_bytes, IsEmpty());
+  }
+  EXPECT_EQ(drafts[0].image_size, static_cast<int64_t>(EveryByte().size()));
+  EXPECT_EQ(drafts[1].image_size, 0);
+  EXPECT_EQ(Dump(drafts[2]), Dump(FullDraft(brand_.id, alice_, kT0)));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> of_nobody, store_->ListDrafts(424'242));
+  EXPECT_THAT(of_nobody, IsEmpty());
+}
+
+TEST_P(DraftContractTest, AnotherOwnersDraftIsNotFoundEverywhere) {
+  ASSERT_OK_AND_ASSIGN(Draft mine, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  Result<Draft> got = store_->GetDraft(other_.id, mine.id);
+  Result<Draft> missing = store_->GetDraft(other_.id, mine.id + 1'000);
+  EXPECT_THAT(got.status(), IsError(Code::kNotFound, HasSubstr("draft")));
+  EXPECT_THAT(missing.status(), IsError(Code::kNotFound, HasSubstr("draft")));
+
+  Draft hijack = FullDraft(other_.id, bob_, kT0 + kDay);
+  hijack.id = mine.id;
+  hijack.caption = "hijacked";
+  EXPECT_THAT(store_->UpdateDraft(hijack).status(), IsError(Code::kNotFound, HasSubstr("draft")));
+  EXPECT_THAT(store_->DeleteDraft(other_.id, mine.id),
+              IsError(Code::kNotFound, HasSubstr("draft")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> of_other, store_->ListDrafts(other_.id));
+  EXPECT_THAT(of_other, IsEmpty());
+
+  ASSERT_OK_AND_ASSIGN(Draft still_mine, store_->GetDraft(brand_.id, mine.id));
+  ExpectSameDraft(still_mine, FullDraft(brand_.id, alice_, kT0));
+}
+
+TEST_P(DraftContractTest, UpdateReplacesEveryFieldButCreatedAt) {
+  ASSERT_OK_AND_ASSIGN(Draft created, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  Draft change;
+  change.id = created.id;
+  change.owner_user_id = brand_.id;
+  change.creator_id = bob_;
+  change.caption = "Rewritten ✍️";
+  change.media_type = MediaType::kVideo;
+  change.sponsored = false;
+  change.planned_at = std::nullopt;
+  change.image_bytes = std::string("\x00\xff\x00", 3);
+  change.image_content_type = "image/webp";
+  change.created_at = kT0 + 999;  // ignored: created_at stays
+  change.updated_at = kT0 + kDay;
+  ASSERT_OK_AND_ASSIGN(Draft updated, store_->UpdateDraft(change));
+
+  Draft expected = change;
+  expected.created_at = kT0;
+  expected.image_size = 3;
+  EXPECT_EQ(updated.id, created.id);
+  ExpectSameDraft(updated, expected);
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, created.id));
+  ExpectSameDraft(read, expected);
+
+  // An empty image removes the image; no creator unsets it.
+  change.image_bytes.clear();
+  change.image_content_type.clear();
+  change.creator_id = std::nullopt;
+  ASSERT_OK_AND_ASSIGN(updated, store_->UpdateDraft(change));
+  EXPECT_EQ(updated.image_size, 0);
+  ASSERT_OK_AND_ASSIGN(read, store_->GetDraft(brand_.id, created.id));
+  EXPECT_THAT(read.image_bytes, IsEmpty());
+  EXPECT_EQ(read.image_size, 0);
+  EXPECT_FALSE(read.creator_id.has_value());
+  EXPECT_EQ(read.created_at, kT0);
+}
+
+TEST_P(DraftContractTest, UpdatingAMissingDraftIsNotFound) {
+  Draft draft = FullDraft(brand_.id, alice_, kT0);
+  draft.id = 424'242;
+  EXPECT_THAT(store_->UpdateDraft(draft).status(), IsError(Code::kNotFound, HasSubstr("draft")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  EXPECT_THAT(drafts, IsEmpty());
+}
+
+TEST_P(DraftContractTest, DeletedDraftIsGoneAndItsIdIsNeverReused) {
+  ASSERT_OK_AND_ASSIGN(Draft keep, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  ASSERT_OK_AND_ASSIGN(Draft drop, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0 + 1)));
+  ASSERT_OK(store_->DeleteDraft(brand_.id, drop.id));
+  EXPECT_THAT(store_->GetDraft(brand_.id, drop.id).status(),
+              IsError(Code::kNotFound, ::testing::_));
+  EXPECT_THAT(store_->DeleteDraft(brand_.id, drop.id), IsError(Code::kNotFound, ::testing::_));
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  ASSERT_THAT(drafts, SizeIs(1));
+  EXPECT_EQ(drafts[0].id, keep.id);
+
+  // A client holding the deleted id must never reach someone's new draft through it.
+  ASSERT_OK_AND_ASSIGN(Draft next, store_->CreateDraft(FullDraft(other_.id, alice_, kT0 + 2)));
+  EXPECT_GT(next.id, drop.id);
+}
+
+TEST_P(DraftContractTest, DraftForAnUnknownCreatorIsNotFoundAndForAnUnknownOwnerInvalid) {
+  const int64_t unknown = bob_ + 1'000;
+  EXPECT_THAT(store_->CreateDraft(FullDraft(brand_.id, unknown, kT0)).status(),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  EXPECT_THAT(store_->CreateDraft(FullDraft(other_.id + 1'000, alice_, kT0)).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("owner_user_id")));
+
+  ASSERT_OK_AND_ASSIGN(Draft created, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  Draft moved = created;
+  moved.creator_id = unknown;
+  EXPECT_THAT(store_->UpdateDraft(moved).status(),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, created.id));
+  EXPECT_EQ(read.creator_id, alice_);
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  EXPECT_THAT(drafts, SizeIs(1));
+}
+
+TEST_P(DraftContractTest, InvalidDraftIsInvalidArgumentNamingTheField) {
+  struct Case {
+    std::string field;
+    std::function<void(Draft&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"caption must be at most 10000 bytes",
+       [](Draft& d) { d.caption = std::string(10'001, 'c'); }},
+      {"caption must not contain NUL", [](Draft& d) { d.caption = std::string("a\0b", 3); }},
+      {"caption must be UTF-8", [](Draft& d) { d.caption = "\xc3"; }},
+      {"media_type", [](Draft& d) { d.media_type = static_cast<MediaType>(17); }},
+      {"image_content_type must be given", [](Draft& d) { d.image_content_type.clear(); }},
+      {"image_content_type must be given", [](Draft& d) { d.image_bytes.clear(); }},
+      {"image_content_type must be printable ASCII",
+       [](Draft& d) { d.image_content_type = "image/png\r\nX-Evil: 1"; }},
+      {"image_content_type must be at most 255 bytes",
+       [](Draft& d) { d.image_content_type = "image/" + std::string(250, 'x'); }},
+  };
+  ASSERT_OK_AND_ASSIGN(Draft stored, store_->CreateDraft(FullDraft(brand_.id, alice_, kT0)));
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    Draft spoiled = FullDraft(brand_.id, alice_, kT0 + 1);
+    c.spoil(spoiled);
+    EXPECT_THAT(store_->CreateDraft(spoiled).status(),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field)));
+    spoiled.id = stored.id;
+    EXPECT_THAT(store_->UpdateDraft(spoiled).status(),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field)));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<Draft> drafts, store_->ListDrafts(brand_.id));
+  ASSERT_THAT(drafts, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(Draft read, store_->GetDraft(brand_.id, stored.id));
+  ExpectSameDraft(read, FullDraft(brand_.id, alice_, kT0));
+}
+
+TEST_P(DraftContractTest, SchemaRefusesOversizedRowsFromOtherWriters) {
+  // What a writer that bypasses the Store would run, in each backend's SQL dialect.
+  const bool postgres = GetParam() == "postgres";
+  const std::string big_caption = "repeat('c', 10001)";
+  const std::string sqlite_caption = "replace(hex(zeroblob(10001)), '00', 'c')";
+  EXPECT_THAT(backend_->ExecuteSql(
+                  "INSERT INTO draft (owner_user_id, caption, media_type, sponsored, "
+                  "image_content_type, created_at, updated_at, image) VALUES (" +
+                  std::to_string(brand_.id) + ", " + (postgres ? big_caption : sqlite_caption) +
+                  ", 'image', " + (postgres ? "false" : "0") + ", '', 0, 0, " +
+                  (postgres ? "'\\x00'::bytea" : "x'00'") + ")"),
+              IsError(Code::kInternal, HasSubstr("caption must be at most 10000 bytes")));
+  EXPECT_THAT(backend_->ExecuteSql("INSERT INTO creator_note (creator_id, niche_tags, "
+                                   "manual_notes, bio, updated_at) VALUES (" +
+                                   std::to_string(alice_) + ", '{\"a\": 1}', '', '', 0)"),
+              IsError(Code::kInternal, HasSubstr("niche_tags must be a JSON array")));
+  EXPECT_THAT(backend_->ExecuteSql("INSERT INTO ingestion (creator_id, payload_json, "
+                                   "received_at) VALUES (" +
+                                   std::to_string(alice_) + ", '[1]', 0)"),
+              IsError(Code::kInternal, HasSubstr("payload_json must be a JSON object")));
+}
+
+TEST_P(StoreContractTest, UpgradeFromSchemaVersion3AddsNotesIngestionsAndDraftsAndKeepsData) {
+  Creator alice = FullCreator("alice");
+  Write(Batch({alice}, {FullPost(alice, "p1")}, {FullSnapshot(alice, kT0)}));
+  const int64_t id = Stored(alice).id;
+  ASSERT_OK(store_->WriteMarketValues({FullValue(id, kT0)}));
+  ASSERT_OK_AND_ASSIGN(User user, store_->CreateUser(MakeUser("brand", "key")));
+  store_.reset();
+  // What a database written by a build before migration 4 looks like.
+  ASSERT_OK(backend_->ExecuteSql(std::string(kDropMigration4) +
+                                 "DELETE FROM schema_migrations WHERE version >= 4"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 4);
+  EXPECT_EQ(Dump(Stored(alice)), Dump(alice));
+  EXPECT_THAT(PostsOf(alice), SizeIs(1));
+  EXPECT_THAT(SnapshotsOf(alice), SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::vector<MarketValue> values, store_->MarketValuesOf(id));
+  EXPECT_THAT(values, SizeIs(1));
+
+  ASSERT_OK(store_->PutCreatorNote(FullNote(id, user.id)));
+  ASSERT_OK_AND_ASSIGN(Ingestion ingestion,
+                       store_->RecordIngestion(MakeIngestion(user.id, id, kT0)));
+  ASSERT_OK_AND_ASSIGN(Draft draft, store_->CreateDraft(FullDraft(user.id, id, kT0)));
+  ASSERT_OK_AND_ASSIGN(std::optional<CreatorNote> note, store_->CreatorNoteOf(id));
+  EXPECT_TRUE(note.has_value());
+  ASSERT_OK_AND_ASSIGN(std::optional<Ingestion> read, store_->GetIngestion(ingestion.id));
+  EXPECT_TRUE(read.has_value());
+  ASSERT_OK(store_->GetDraft(user.id, draft.id).status());
 }
 
 }  // namespace

@@ -237,6 +237,57 @@ CREATE TABLE market_value (
 -- latest values is one range scan (ForEachLatestMarketValue).
 CREATE INDEX market_value_latest_idx ON market_value (creator_id, computed_at DESC, id DESC);
 )sql",
+    // 4: what the API server writes (issue 6): notes people keep on a creator, the raw
+    // payloads of POST /data-ingestion, and Content Lab drafts. Lengths are in bytes
+    // (octet_length), the unit the store's limits use; the store checks them first
+    // (ValidateCreatorNote, ValidateDraft) and these CHECKs keep other writers honest.
+    // Niche tags are a JSON array in text, like every other JSON here. A user id of 0
+    // (the CLI) is stored as NULL.
+    R"sql(
+CREATE TABLE creator_note (
+  creator_id bigint PRIMARY KEY CONSTRAINT creator_note_creator_id_fkey REFERENCES creator (id),
+  niche_tags text NOT NULL CONSTRAINT "niche_tags must be a JSON array"
+    CHECK (json_typeof(niche_tags::json) = 'array'),
+  manual_notes text NOT NULL CONSTRAINT "manual_notes must be at most 10000 bytes"
+    CHECK (octet_length(manual_notes) <= 10000),
+  bio text NOT NULL CONSTRAINT "bio must be at most 10000 bytes" CHECK (octet_length(bio) <= 10000),
+  updated_by_user_id bigint
+    CONSTRAINT creator_note_updated_by_user_id_fkey REFERENCES app_user (id),
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE ingestion (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint CONSTRAINT ingestion_user_id_fkey REFERENCES app_user (id),
+  creator_id bigint NOT NULL CONSTRAINT ingestion_creator_id_fkey REFERENCES creator (id),
+  payload_json text NOT NULL CONSTRAINT "payload_json must be a JSON object"
+    CHECK (json_typeof(payload_json::json) = 'object'),
+  received_at bigint NOT NULL
+);
+CREATE INDEX ingestion_creator_id_idx ON ingestion (creator_id);
+
+-- ListDrafts reads octet_length(image), which PostgreSQL answers from the TOAST header
+-- without fetching the image.
+CREATE TABLE draft (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_user_id bigint NOT NULL CONSTRAINT draft_owner_user_id_fkey REFERENCES app_user (id),
+  creator_id bigint CONSTRAINT draft_creator_id_fkey REFERENCES creator (id),
+  caption text NOT NULL CONSTRAINT "caption must be at most 10000 bytes"
+    CHECK (octet_length(caption) <= 10000),
+  media_type text NOT NULL
+    CONSTRAINT "media_type must be image, video or carousel"
+    CHECK (media_type IN ('image', 'video', 'carousel')),
+  sponsored boolean NOT NULL,
+  planned_at bigint,
+  image_content_type text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  image bytea NOT NULL CONSTRAINT "image must be at most 10485760 bytes"
+    CHECK (octet_length(image) <= 10485760)
+);
+CREATE INDEX draft_owner_user_id_idx ON draft (owner_user_id, created_at DESC, id DESC);
+CREATE INDEX draft_creator_id_idx ON draft (creator_id);
+)sql",
 };
 
 // Any constant works as long as every InfluencerSphere process uses the same one; this

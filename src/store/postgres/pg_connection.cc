@@ -126,22 +126,37 @@ std::optional<std::string> TextProblem(std::string_view text) {
 
 PgParams& PgParams::AddNull() {
   values_.emplace_back(std::nullopt);
+  formats_.push_back(0);
   return *this;
 }
 
 PgParams& PgParams::Add(std::string_view text) {
   values_.emplace_back(std::string(text));
+  formats_.push_back(0);
   return *this;
 }
+
+PgParams& PgParams::AddBinary(std::string_view bytes) {
+  values_.emplace_back(std::string(bytes));
+  formats_.push_back(1);
+  has_binary_ = true;
+  return *this;
+}
+
+std::vector<int> PgParams::Lengths() const {
+  std::vector<int> lengths;
+  lengths.reserve(values_.size());
+  for (const auto& value : values_) lengths.push_back(value ? static_cast<int>(value->size()) : 0);
+  return lengths;
+}
+
+std::vector<int> PgParams::Formats() const { return formats_; }
 
 PgParams& PgParams::AddTextOrNull(std::string_view text) {
   return text.empty() ? AddNull() : Add(text);
 }
 
-PgParams& PgParams::Add(int64_t value) {
-  values_.emplace_back(std::to_string(value));
-  return *this;
-}
+PgParams& PgParams::Add(int64_t value) { return Add(std::string_view(std::to_string(value))); }
 
 PgParams& PgParams::Add(int32_t value) { return Add(static_cast<int64_t>(value)); }
 
@@ -149,14 +164,10 @@ PgParams& PgParams::Add(double value) {
   char buffer[32];
   // Shortest text that reads back as the same double; PostgreSQL parses it exactly.
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  values_.emplace_back(std::string(buffer, ec == std::errc() ? end : buffer));
-  return *this;
+  return Add(std::string_view(buffer, ec == std::errc() ? end : buffer));
 }
 
-PgParams& PgParams::Add(bool value) {
-  values_.emplace_back(value ? "t" : "f");
-  return *this;
-}
+PgParams& PgParams::Add(bool value) { return Add(std::string_view(value ? "t" : "f")); }
 
 std::vector<const char*> PgParams::Pointers() const {
   std::vector<const char*> pointers;
@@ -279,9 +290,16 @@ Result<PgResultPtr> PgConnection::Run(const PgStatement& statement, const PgPara
     prepared_.insert(statement.name);
   }
   std::vector<const char*> values = params.Pointers();
+  // Text parameters are NUL-terminated and need neither; binary ones need both.
+  std::vector<int> lengths, formats;
+  if (params.has_binary()) {
+    lengths = params.Lengths();
+    formats = params.Formats();
+  }
   PgResultPtr result(PQexecPrepared(conn_.get(), statement.name.c_str(), params.size(),
-                                    values.data(), /*paramLengths=*/nullptr,
-                                    /*paramFormats=*/nullptr, /*resultFormat=*/0));
+                                    values.data(), lengths.empty() ? nullptr : lengths.data(),
+                                    formats.empty() ? nullptr : formats.data(),
+                                    /*resultFormat=*/0));
   ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return Failure(result.get(), statement.name);
@@ -434,6 +452,38 @@ std::optional<bool> PgRowReader::OptionalBool() {
   if (raw[0] == 'f' && raw[1] == '\0') return false;
   Fail("'" + std::string(raw) + "' is not a boolean");
   return false;
+}
+
+std::string PgRowReader::Bytea() {
+  const char* raw = NextRaw();
+  if (raw == nullptr) {
+    Fail("unexpected NULL");
+    return {};
+  }
+  const std::string_view text(raw);
+  // PostgreSQL's default bytea_output since 9.0.
+  if (!text.starts_with("\\x") || text.size() % 2 != 0) {
+    Fail("bytea is not in hex output format");
+    return {};
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string bytes;
+  bytes.resize((text.size() - 2) / 2);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const int high = nibble(text[2 + 2 * i]);
+    const int low = nibble(text[3 + 2 * i]);
+    if (high < 0 || low < 0) {
+      Fail("bytea holds a character that is not a hex digit");
+      return {};
+    }
+    bytes[i] = static_cast<char>((high << 4) | low);
+  }
+  return bytes;
 }
 
 bool PgRowReader::Bool() {

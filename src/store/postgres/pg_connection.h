@@ -45,6 +45,8 @@ class PgParams {
   PgParams& Add(bool value);
   // "" becomes NULL: the schema stores an unknown string as NULL.
   PgParams& AddTextOrNull(std::string_view text);
+  // Bytes sent in binary format (for a bytea parameter): any byte, NUL included.
+  PgParams& AddBinary(std::string_view bytes);
   template <typename T>
   PgParams& Add(const std::optional<T>& value) {
     return value ? Add(*value) : AddNull();
@@ -53,9 +55,15 @@ class PgParams {
   int size() const { return static_cast<int>(values_.size()); }
   // Pointers into this object, valid until the next Add.
   std::vector<const char*> Pointers() const;
+  // Whether any parameter is binary; then Lengths() and Formats() describe them all.
+  bool has_binary() const { return has_binary_; }
+  std::vector<int> Lengths() const;
+  std::vector<int> Formats() const;
 
  private:
   std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;  // 0 text, 1 binary, one per value
+  bool has_binary_ = false;
 };
 
 // A statement prepared once per session under `name` and then executed by name.
@@ -147,6 +155,8 @@ class PgRowReader {
   std::optional<double> OptionalDouble();
   bool Bool();
   std::optional<bool> OptionalBool();
+  // A bytea column in the text result format (backslash, x, hex digits) as its bytes.
+  std::string Bytea();
   // Parses text with one of core's parsers (ParsePlatform, ...).
   template <typename T>
   T Enum(Result<T> (*parse)(std::string_view)) {

@@ -118,12 +118,18 @@ constexpr std::string_view kMarketValueValues[] = {"computed_at",
                                                    "tier",
                                                    "momentum",
                                                    "evidence_json"};
-const std::string kMarketValueColumns =
+// evidence_json is last, so the same reader serves a select with and without it.
+const std::string kMarketValueColumnsButEvidence =
     "m.id, m.creator_id, c.platform, c.handle, m.as_of, m.horizon_days, m.model_version, "
     "m.computed_at, m.niche, m.followers, m.format, m.engagement_per_post, m.engagement_low, "
     "m.engagement_high, m.views_per_post, m.views_low, m.views_high, m.follower_gain, "
     "m.follower_gain_low, m.follower_gain_high, m.fee_low, m.fee_mid, m.fee_high, m.score, "
-    "m.niche_score, m.tier, m.momentum, m.evidence_json";
+    "m.niche_score, m.tier, m.momentum";
+const std::string kMarketValueColumns = kMarketValueColumnsButEvidence + ", m.evidence_json";
+// The market_value columns kMarketValueColumnsButEvidence reads.
+const std::string kMarketValueTableColumnsButEvidence =
+    "id, " + Join(kMarketValueKey) + ", " +
+    Join(ColumnList(kMarketValueValues).first(std::size(kMarketValueValues) - 1));
 
 // Creator profile fields, merged one by one. A stored field takes an incoming known
 // value when the field is still unknown or the incoming record is not older than the
@@ -305,6 +311,16 @@ const PgStatement kLatestMarketValuesPage{
         " ORDER BY creator_id, computed_at DESC, id DESC LIMIT " +
         kPageLimit + ") AS m JOIN creator AS c ON c.id = m.creator_id ORDER BY m.creator_id"};
 
+// The same page without evidence_json: the subquery names its columns, so the column is not
+// even fetched from TOAST.
+const PgStatement kLatestMarketValuesPageWithoutEvidence{
+    "latest_market_values_page_without_evidence",
+    "SELECT " + kMarketValueColumnsButEvidence + " FROM (SELECT DISTINCT ON (creator_id) " +
+        kMarketValueTableColumnsButEvidence +
+        " FROM market_value WHERE creator_id > $1"
+        " ORDER BY creator_id, computed_at DESC, id DESC LIMIT " +
+        kPageLimit + ") AS m JOIN creator AS c ON c.id = m.creator_id ORDER BY m.creator_id"};
+
 const PgStatement kRecordImport{
     "record_import",
     "INSERT INTO import_log (path, sha256, format, rows_loaded, rows_rejected, finished_at)"
@@ -352,6 +368,10 @@ const PgStatement kFindUserByKeyHash{
     "find_user_by_key_hash",
     "SELECT id, name, role, api_key_hash, created_at FROM app_user WHERE api_key_hash = $1"};
 
+const std::string kUserColumns = "id, name, role, api_key_hash, created_at";
+const PgStatement kListUsers{"list_users", "SELECT " + kUserColumns + " FROM app_user ORDER BY id"};
+const PgStatement kGetUser{"get_user", "SELECT " + kUserColumns + " FROM app_user WHERE id = $1"};
+
 const PgStatement kCreateAlertRule{
     "create_alert_rule",
     "INSERT INTO alert_rule (owner_user_id, name, condition_json, enabled, created_at)"
@@ -360,6 +380,10 @@ const PgStatement kListAlertRules{
     "list_alert_rules",
     "SELECT id, owner_user_id, name, condition_json, enabled, created_at FROM alert_rule"
     " WHERE owner_user_id = $1 ORDER BY id"};
+const PgStatement kGetAlertRule{
+    "get_alert_rule",
+    "SELECT id, owner_user_id, name, condition_json, enabled, created_at FROM alert_rule"
+    " WHERE id = $1 AND owner_user_id = $2"};
 const PgStatement kDeleteAlertRule{"delete_alert_rule",
                                    "DELETE FROM alert_rule WHERE id = $1 AND owner_user_id = $2"};
 const PgStatement kAppendAlertEvent{
@@ -395,6 +419,54 @@ const PgStatement kInferredNicheOf{
     "inferred_niche_of",
     "SELECT creator_id, niche, confidence, method, model_version, inferred_at"
     " FROM inferred_niche WHERE creator_id = $1"};
+
+const PgStatement kPutCreatorNote{
+    "put_creator_note",
+    "INSERT INTO creator_note (creator_id, niche_tags, manual_notes, bio, updated_by_user_id,"
+    " updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (creator_id) DO UPDATE SET"
+    " niche_tags = EXCLUDED.niche_tags, manual_notes = EXCLUDED.manual_notes,"
+    " bio = EXCLUDED.bio, updated_by_user_id = EXCLUDED.updated_by_user_id,"
+    " updated_at = EXCLUDED.updated_at"};
+const PgStatement kCreatorNoteOf{
+    "creator_note_of",
+    "SELECT creator_id, niche_tags, manual_notes, bio, updated_by_user_id, updated_at"
+    " FROM creator_note WHERE creator_id = $1"};
+
+const PgStatement kAllCreatorNotes{
+    "all_creator_notes",
+    "SELECT creator_id, niche_tags, manual_notes, bio, updated_by_user_id, updated_at"
+    " FROM creator_note ORDER BY creator_id"};
+
+const PgStatement kRecordIngestion{
+    "record_ingestion",
+    "INSERT INTO ingestion (user_id, creator_id, payload_json, received_at)"
+    " VALUES ($1, $2, $3, $4) RETURNING id"};
+const PgStatement kGetIngestion{
+    "get_ingestion",
+    "SELECT id, user_id, creator_id, payload_json, received_at FROM ingestion WHERE id = $1"};
+
+// The image is read only by kGetDraft; every read takes its size (from the TOAST header).
+const std::string kDraftColumnsButImage =
+    "id, owner_user_id, creator_id, caption, media_type, sponsored, planned_at,"
+    " image_content_type, created_at, updated_at, octet_length(image)";
+const PgStatement kCreateDraft{
+    "create_draft",
+    "INSERT INTO draft (owner_user_id, creator_id, caption, media_type, sponsored, planned_at,"
+    " image_content_type, created_at, updated_at, image)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"};
+const PgStatement kGetDraft{"get_draft", "SELECT " + kDraftColumnsButImage +
+                                             ", image FROM draft"
+                                             " WHERE id = $1 AND owner_user_id = $2"};
+const PgStatement kListDrafts{"list_drafts", "SELECT " + kDraftColumnsButImage +
+                                                 " FROM draft WHERE owner_user_id = $1"
+                                                 " ORDER BY created_at DESC, id DESC"};
+const PgStatement kUpdateDraft{
+    "update_draft",
+    "UPDATE draft SET creator_id = $1, caption = $2, media_type = $3, sponsored = $4,"
+    " planned_at = $5, image_content_type = $6, updated_at = $7, image = $8"
+    " WHERE id = $9 AND owner_user_id = $10 RETURNING created_at"};
+const PgStatement kDeleteDraft{"delete_draft",
+                               "DELETE FROM draft WHERE id = $1 AND owner_user_id = $2"};
 
 // ---- reading rows ----
 
@@ -518,7 +590,7 @@ InferredNiche ReadInferredNiche(PgRowReader& row) {
   return n;
 }
 
-MarketValue ReadMarketValue(PgRowReader& row) {
+MarketValue ReadMarketValueWithoutEvidence(PgRowReader& row) {
   MarketValue v;
   v.id = row.Int64();
   v.creator_id = row.Int64();
@@ -547,8 +619,75 @@ MarketValue ReadMarketValue(PgRowReader& row) {
   v.niche_score = row.OptionalDouble();
   v.tier = row.Text();
   v.momentum = row.Double();
+  v.evidence_json.clear();
+  return v;
+}
+
+MarketValue ReadMarketValue(PgRowReader& row) {
+  MarketValue v = ReadMarketValueWithoutEvidence(row);
   v.evidence_json = row.Text();
   return v;
+}
+
+// Niche tags are stored as a JSON array of strings.
+Result<std::string> EncodeTags(const std::vector<std::string>& tags) {
+  try {
+    return nlohmann::json(tags).dump();
+  } catch (const std::exception& e) {  // invalid UTF-8, which ValidateCreatorNote refuses
+    return InvalidArgument(std::string("niche_tags: ") + e.what());
+  }
+}
+
+Result<std::vector<std::string>> DecodeTags(const std::string& text) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) return DataLoss("postgres: stored niche_tags is not a JSON array");
+  std::vector<std::string> tags;
+  tags.reserve(json.size());
+  for (const nlohmann::json& tag : json) {
+    if (!tag.is_string()) return DataLoss("postgres: stored niche_tags holds a non-text value");
+    tags.push_back(tag.get<std::string>());
+  }
+  return tags;
+}
+
+Ingestion ReadIngestion(PgRowReader& row) {
+  Ingestion i;
+  i.id = row.Int64();
+  i.user_id = row.OptionalInt64().value_or(0);
+  i.creator_id = row.Int64();
+  i.payload_json = row.Text();
+  i.received_at = row.Int64();
+  return i;
+}
+
+Draft ReadDraftWithoutImage(PgRowReader& row) {
+  Draft d;
+  d.id = row.Int64();
+  d.owner_user_id = row.Int64();
+  d.creator_id = row.OptionalInt64();
+  d.caption = row.Text();
+  d.media_type = row.Enum(&ParseMediaType);
+  d.sponsored = row.Bool();
+  d.planned_at = row.OptionalInt64();
+  d.image_content_type = row.Text();
+  d.created_at = row.Int64();
+  d.updated_at = row.Int64();
+  d.image_size = row.Int64();
+  return d;
+}
+
+Draft ReadDraft(PgRowReader& row) {
+  Draft d = ReadDraftWithoutImage(row);
+  d.image_bytes = row.Bytea();
+  return d;
+}
+
+std::optional<int64_t> UserIdOrNull(int64_t user_id) {
+  return user_id == 0 ? std::nullopt : std::optional<int64_t>(user_id);
+}
+
+std::string DraftLabel(int64_t owner_user_id, int64_t draft_id) {
+  return "draft " + std::to_string(draft_id) + " of user " + std::to_string(owner_user_id);
 }
 
 template <typename T>
@@ -605,6 +744,10 @@ std::string Describe(const ImportRecord& r) { return "import of " + r.path; }
 std::string Describe(const MarketValue& v) {
   return "market value of creator " + std::to_string(v.creator_id) + " as of " +
          FormatIsoTime(v.as_of);
+}
+
+std::string Describe(const Ingestion& i) {
+  return "ingestion for creator " + std::to_string(i.creator_id);
 }
 
 // Checks the fields of one record and keeps the first problem, described as
@@ -778,6 +921,11 @@ Status Validate(const MarketValue& v) {
       .status();
 }
 
+Status Validate(const Ingestion& i) {
+  SPHERE_RETURN_IF_ERROR(ValidateIngestion(i));
+  return FieldChecker(i).JsonObject("payload_json", i.payload_json).status();
+}
+
 Status ValidateBatch(const ImportBatch& batch) {
   for (const Creator& c : batch.creators) SPHERE_RETURN_IF_ERROR(Validate(c));
   for (const Post& p : batch.posts) SPHERE_RETURN_IF_ERROR(Validate(p));
@@ -947,6 +1095,8 @@ class PostgresStore final : public Store {
  public:
   explicit PostgresStore(PgConnection conn) : conn_(std::move(conn)) {}
 
+  using Store::ForEachLatestMarketValue;  // the overload that reads the evidence
+
   Result<int> SchemaVersion() override {
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     return postgres::AppliedSchemaVersion(conn_);
@@ -1071,6 +1221,18 @@ class PostgresStore final : public Store {
     return ReadOptional(result.get(), &ReadUser);
   }
 
+  Result<std::vector<User>> ListUsers() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListUsers));
+    return ReadAll(result.get(), &ReadUser);
+  }
+
+  Result<std::optional<User>> GetUser(int64_t user_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kGetUser, PgParams().Add(user_id)));
+    return ReadOptional(result.get(), &ReadUser);
+  }
+
   Result<AlertRule> CreateAlertRule(const AlertRule& rule) override {
     SPHERE_RETURN_IF_ERROR(Validate(rule));
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
@@ -1095,6 +1257,20 @@ class PostgresStore final : public Store {
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
                             conn_.Run(kListAlertRules, PgParams().Add(owner_user_id)));
     return ReadAll(result.get(), &ReadAlertRule);
+  }
+
+  Result<AlertRule> GetAlertRule(int64_t owner_user_id, int64_t rule_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kGetAlertRule, PgParams().Add(rule_id).Add(owner_user_id)));
+    SPHERE_ASSIGN_OR_RETURN(std::optional<AlertRule> rule,
+                            ReadOptional(result.get(), &ReadAlertRule));
+    // Someone else's rule is reported exactly like a missing one, so ids reveal nothing.
+    if (!rule) {
+      return NotFound("alert rule " + std::to_string(rule_id) + " of user " +
+                      std::to_string(owner_user_id));
+    }
+    return *std::move(rule);
   }
 
   Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) override {
@@ -1246,7 +1422,12 @@ class PostgresStore final : public Store {
     return ReadAll(result.get(), &ReadMarketValue);
   }
 
-  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit) override {
+  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit,
+                                  EvidenceColumn evidence) override {
+    if (evidence == EvidenceColumn::kSkip) {
+      return ForEachRow(kLatestMarketValuesPageWithoutEvidence, &ReadMarketValueWithoutEvidence,
+                        visit, &MarketValue::creator_id);
+    }
     return ForEachRow(kLatestMarketValuesPage, &ReadMarketValue, visit, &MarketValue::creator_id);
   }
 
@@ -1288,7 +1469,182 @@ class PostgresStore final : public Store {
     return ReadOptional(result.get(), &ReadInferredNiche);
   }
 
+  Status PutCreatorNote(const CreatorNote& note) override {
+    SPHERE_RETURN_IF_ERROR(ValidateCreatorNote(note));
+    SPHERE_ASSIGN_OR_RETURN(std::string tags, EncodeTags(note.niche_tags));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result =
+        conn_.Run(kPutCreatorNote, PgParams()
+                                       .Add(note.creator_id)
+                                       .Add(tags)
+                                       .Add(note.manual_notes)
+                                       .Add(note.bio)
+                                       .Add(UserIdOrNull(note.updated_by_user_id))
+                                       .Add(note.updated_at));
+    if (result.ok()) return Status::Ok();
+    if (IsForeignKeyViolation(result.error(), "creator_note_creator_id_fkey")) {
+      return NotFound("creator note: creator " + std::to_string(note.creator_id) +
+                      " does not exist");
+    }
+    if (IsForeignKeyViolation(result.error(), "creator_note_updated_by_user_id_fkey")) {
+      return InvalidArgument("note of creator " + std::to_string(note.creator_id) +
+                             ": updated_by_user_id " + std::to_string(note.updated_by_user_id) +
+                             " names no user");
+    }
+    return result.error();
+  }
+
+  Result<std::optional<CreatorNote>> CreatorNoteOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kCreatorNoteOf, PgParams().Add(creator_id)));
+    if (PQntuples(result.get()) == 0) return std::optional<CreatorNote>();
+    SPHERE_ASSIGN_OR_RETURN(CreatorNote note, ReadCreatorNoteRow(result.get(), 0));
+    return std::optional<CreatorNote>(std::move(note));
+  }
+
+  // Notes are few (creators someone annotated): one result, no paging.
+  Status ForEachCreatorNote(const std::function<Status(const CreatorNote&)>& visit) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kAllCreatorNotes, PgParams()));
+    const int rows = PQntuples(result.get());
+    for (int i = 0; i < rows; ++i) {
+      SPHERE_ASSIGN_OR_RETURN(CreatorNote note, ReadCreatorNoteRow(result.get(), i));
+      SPHERE_RETURN_IF_ERROR(visit(note));
+    }
+    return Status::Ok();
+  }
+
+  static Result<CreatorNote> ReadCreatorNoteRow(const PGresult* result, int i) {
+    PgRowReader row(result, i);
+    CreatorNote note;
+    note.creator_id = row.Int64();
+    const std::string tags = row.Text();
+    note.manual_notes = row.Text();
+    note.bio = row.Text();
+    note.updated_by_user_id = row.OptionalInt64().value_or(0);
+    note.updated_at = row.Int64();
+    SPHERE_RETURN_IF_ERROR(row.status());
+    SPHERE_ASSIGN_OR_RETURN(note.niche_tags, DecodeTags(tags));
+    return note;
+  }
+
+  Result<Ingestion> RecordIngestion(const Ingestion& ingestion) override {
+    SPHERE_RETURN_IF_ERROR(Validate(ingestion));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result =
+        conn_.Run(kRecordIngestion, PgParams()
+                                        .Add(UserIdOrNull(ingestion.user_id))
+                                        .Add(ingestion.creator_id)
+                                        .Add(ingestion.payload_json)
+                                        .Add(ingestion.received_at));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "ingestion_creator_id_fkey")) {
+      return NotFound("ingestion: creator " + std::to_string(ingestion.creator_id) +
+                      " does not exist");
+    }
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "ingestion_user_id_fkey")) {
+      return InvalidArgument(Describe(ingestion) + ": user_id " +
+                             std::to_string(ingestion.user_id) + " names no user");
+    }
+    if (!result.ok()) return result.error();
+    Ingestion recorded = ingestion;
+    SPHERE_ASSIGN_OR_RETURN(recorded.id, ReturnedId(result->get()));
+    return recorded;
+  }
+
+  Result<std::optional<Ingestion>> GetIngestion(int64_t ingestion_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kGetIngestion, PgParams().Add(ingestion_id)));
+    return ReadOptional(result.get(), &ReadIngestion);
+  }
+
+  Result<Draft> CreateDraft(const Draft& draft) override {
+    SPHERE_RETURN_IF_ERROR(ValidateDraft(draft));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kCreateDraft, PgParams()
+                                                             .Add(draft.owner_user_id)
+                                                             .Add(draft.creator_id)
+                                                             .Add(draft.caption)
+                                                             .Add(ToString(draft.media_type))
+                                                             .Add(draft.sponsored)
+                                                             .Add(draft.planned_at)
+                                                             .Add(draft.image_content_type)
+                                                             .Add(draft.created_at)
+                                                             .Add(draft.updated_at)
+                                                             .AddBinary(draft.image_bytes));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "draft_owner_user_id_fkey")) {
+      return InvalidArgument("draft: owner_user_id " + std::to_string(draft.owner_user_id) +
+                             " names no user");
+    }
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "draft_creator_id_fkey")) {
+      return UnknownDraftCreator(draft);
+    }
+    if (!result.ok()) return result.error();
+    Draft created = draft;
+    SPHERE_ASSIGN_OR_RETURN(created.id, ReturnedId(result->get()));
+    created.image_size = static_cast<int64_t>(draft.image_bytes.size());
+    return created;
+  }
+
+  Result<Draft> GetDraft(int64_t owner_user_id, int64_t draft_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kGetDraft, PgParams().Add(draft_id).Add(owner_user_id)));
+    SPHERE_ASSIGN_OR_RETURN(std::optional<Draft> draft, ReadOptional(result.get(), &ReadDraft));
+    // Someone else's draft is reported exactly like a missing one, so ids reveal nothing.
+    if (!draft) return NotFound(DraftLabel(owner_user_id, draft_id));
+    return *std::move(draft);
+  }
+
+  Result<std::vector<Draft>> ListDrafts(int64_t owner_user_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kListDrafts, PgParams().Add(owner_user_id)));
+    return ReadAll(result.get(), &ReadDraftWithoutImage);
+  }
+
+  Result<Draft> UpdateDraft(const Draft& draft) override {
+    SPHERE_RETURN_IF_ERROR(ValidateDraft(draft));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kUpdateDraft, PgParams()
+                                                             .Add(draft.creator_id)
+                                                             .Add(draft.caption)
+                                                             .Add(ToString(draft.media_type))
+                                                             .Add(draft.sponsored)
+                                                             .Add(draft.planned_at)
+                                                             .Add(draft.image_content_type)
+                                                             .Add(draft.updated_at)
+                                                             .AddBinary(draft.image_bytes)
+                                                             .Add(draft.id)
+                                                             .Add(draft.owner_user_id));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "draft_creator_id_fkey")) {
+      return UnknownDraftCreator(draft);
+    }
+    if (!result.ok()) return result.error();
+    if (PQntuples(result->get()) == 0) return NotFound(DraftLabel(draft.owner_user_id, draft.id));
+    PgRowReader row(result->get(), 0);
+    Draft stored = draft;
+    stored.created_at = row.Int64();
+    SPHERE_RETURN_IF_ERROR(row.status());
+    stored.image_size = static_cast<int64_t>(draft.image_bytes.size());
+    return stored;
+  }
+
+  Status DeleteDraft(int64_t owner_user_id, int64_t draft_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kDeleteDraft, PgParams().Add(draft_id).Add(owner_user_id)));
+    if (AffectedRows(result.get()) == 0) return NotFound(DraftLabel(owner_user_id, draft_id));
+    return Status::Ok();
+  }
+
  private:
+  static Status UnknownDraftCreator(const Draft& draft) {
+    return NotFound("draft: creator_id " + std::to_string(draft.creator_id.value_or(0)) +
+                    " names no creator");
+  }
+
   // Creates the staging tables once per session (a reconnect starts a new one).
   Status EnsureStagingTables() {
     if (staging_session_ == conn_.session_number()) return Status::Ok();

@@ -260,6 +260,115 @@ TEST_F(PostgresStoreTest, MarketValueTextPostgresCannotHoldIsInvalidArgumentNami
   EXPECT_TRUE(store->MarketValuesOf(id)->empty());
 }
 
+// A login role for one test, dropped with its privileges at the end.
+class ScratchRole {
+ public:
+  ScratchRole(const ScratchDatabase& db, std::string name) : db_(db), name_(std::move(name)) {
+    Status created =
+        testing::ExecutePostgresSql(testing::PostgresUrl(), "CREATE ROLE " + name_ + " LOGIN");
+    EXPECT_TRUE(created.ok()) << created.ToString();
+  }
+  ~ScratchRole() {
+    Status revoked = testing::ExecutePostgresSql(db_.url(), "DROP OWNED BY " + name_);
+    EXPECT_TRUE(revoked.ok()) << revoked.ToString();
+    Status dropped = testing::ExecutePostgresSql(testing::PostgresUrl(), "DROP ROLE " + name_);
+    EXPECT_TRUE(dropped.ok()) << dropped.ToString();
+  }
+  ScratchRole(const ScratchRole&) = delete;
+  ScratchRole& operator=(const ScratchRole&) = delete;
+
+  // The scratch database's URL with this role as the user (the test server trusts
+  // 127.0.0.1, so no password is needed).
+  std::string Url() const {
+    const std::string& url = db_.url();
+    const size_t user_start = url.find("://") + 3;
+    const size_t at = url.find('@', user_start);
+    return url.substr(0, user_start) + name_ + url.substr(at);
+  }
+
+ private:
+  const ScratchDatabase& db_;
+  std::string name_;
+};
+
+// The rank and the server's directory read a million latest values and drop the evidence:
+// the query must not fetch that column at all. A role that may read every column but
+// evidence_json proves it: the query that skips the evidence runs, the other is refused.
+TEST_F(PostgresStoreTest, LatestMarketValuesWithoutEvidenceNeverReadTheEvidenceColumn) {
+  ScratchDatabase db;
+  {
+    auto store = db.Open();
+    ASSERT_NE(store, nullptr);
+    ImportBatch batch;
+    batch.creators.push_back(MakeCreator("someone", 1));
+    ASSERT_TRUE(store->WriteBatch(batch).ok());
+    MarketValue value;
+    value.creator_id = (*store->FindCreator(Platform::kInstagram, "someone"))->id;
+    value.model_version = "v1";
+    value.fee_mid = 1234.5;
+    value.evidence_json = R"({"secret": "not for this role"})";
+    ASSERT_TRUE(store->WriteMarketValues({value}).ok());
+  }
+  ScratchRole role(db, "no_evidence_" + db.name());
+  Status granted = testing::ExecutePostgresSql(
+      db.url(), "GRANT USAGE, CREATE ON SCHEMA public TO no_evidence_" + db.name() +
+                    "; GRANT SELECT ON schema_migrations, creator TO no_evidence_" + db.name() +
+                    "; GRANT SELECT (id, creator_id, as_of, horizon_days, model_version, "
+                    "computed_at, niche, followers, format, engagement_per_post, "
+                    "engagement_low, engagement_high, views_per_post, views_low, views_high, "
+                    "follower_gain, follower_gain_low, follower_gain_high, fee_low, fee_mid, "
+                    "fee_high, score, niche_score, tier, momentum) ON market_value TO "
+                    "no_evidence_" +
+                    db.name());
+  ASSERT_TRUE(granted.ok()) << granted.ToString();
+  {
+    auto store = OpenPostgresStore(role.Url());
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    std::vector<MarketValue> seen;
+    Status skipped = (*store)->ForEachLatestMarketValue(
+        [&](const MarketValue& v) {
+          seen.push_back(v);
+          return Status::Ok();
+        },
+        Store::EvidenceColumn::kSkip);
+    ASSERT_TRUE(skipped.ok()) << skipped.ToString();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].fee_mid, 1234.5);
+    EXPECT_EQ(seen[0].evidence_json, "");
+
+    Status read = (*store)->ForEachLatestMarketValue(
+        [](const MarketValue&) { return Status::Ok(); }, Store::EvidenceColumn::kRead);
+    EXPECT_FALSE(read.ok());
+    EXPECT_THAT(read.message(), HasSubstr("permission denied"));
+  }
+}
+
+TEST_F(PostgresStoreTest, DraftImageBytesTravelAsBinaryWhateverTheyHold) {
+  ScratchDatabase db;
+  auto store = db.Open();
+  ASSERT_NE(store, nullptr);
+  User user;
+  user.name = "brand";
+  user.api_key_hash = "hash";
+  auto created_user = store->CreateUser(user);
+  ASSERT_TRUE(created_user.ok()) << created_user.error().ToString();
+  // Bytes that a text parameter would cut (NUL) or refuse (not UTF-8), and a lone backslash
+  // and "\x" that bytea's text input would take as escapes.
+  for (std::string image : {std::string("\\x00", 4), std::string("\0\\", 2),
+                            std::string("\0\xff\0", 3), std::string(1, '\\')}) {
+    Draft draft;
+    draft.owner_user_id = created_user->id;
+    draft.image_bytes = image;
+    draft.image_content_type = "application/octet-stream";
+    auto created = store->CreateDraft(draft);
+    ASSERT_TRUE(created.ok()) << created.error().ToString();
+    auto read = store->GetDraft(created_user->id, created->id);
+    ASSERT_TRUE(read.ok()) << read.error().ToString();
+    EXPECT_EQ(read->image_bytes, image);
+    EXPECT_EQ(read->image_size, static_cast<int64_t>(image.size()));
+  }
+}
+
 TEST_F(PostgresStoreTest, PostOfAnUnknownCreatorRollsBackTheWholeBatch) {
   ScratchDatabase db;
   auto store = db.Open();

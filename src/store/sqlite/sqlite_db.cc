@@ -123,6 +123,12 @@ Statement& Statement::BindTextOrNull(std::string_view value) {
   return value.empty() ? BindNull() : BindText(value);
 }
 
+Statement& Statement::BindBlob(std::string_view bytes) {
+  // A null pointer would bind NULL instead of an empty BLOB.
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  return RecordBind(sqlite3_bind_blob64(stmt_, next_parameter_, data, bytes.size(), SQLITE_STATIC));
+}
+
 Result<bool> Statement::Step() {
   column_ = 0;
   if (bind_error_ != SQLITE_OK) {
@@ -188,6 +194,15 @@ std::string Statement::ReadText() {
   ++column_;
   if (text == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+std::string Statement::ReadBlob() {
+  // column_blob before column_bytes, as for text.
+  const void* bytes = sqlite3_column_blob(stmt_, column_);
+  int size = sqlite3_column_bytes(stmt_, column_);
+  ++column_;
+  if (bytes == nullptr) return {};
+  return std::string(static_cast<const char*>(bytes), static_cast<size_t>(size));
 }
 
 std::optional<std::string> Statement::ReadOptionalText() {

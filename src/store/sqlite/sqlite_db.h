@@ -71,6 +71,8 @@ class Statement {
   Statement& BindText(std::string_view value);
   // "" is stored as NULL: for optional text whose empty value means "unknown".
   Statement& BindTextOrNull(std::string_view value);
+  // Bytes as a BLOB, never NULL: "" is stored as an empty BLOB. Bound without copying.
+  Statement& BindBlob(std::string_view bytes);
 
   template <typename Int>
   Statement& BindOptionalInt(const std::optional<Int>& value) {
@@ -109,6 +111,8 @@ class Statement {
   std::string ReadText();
   // NULL reads as nullopt.
   std::optional<std::string> ReadOptionalText();
+  // A BLOB (or any value) as its bytes; NULL reads as "".
+  std::string ReadBlob();
 
   sqlite3* db() const { return sqlite3_db_handle(stmt_); }
 

@@ -223,6 +223,61 @@ CREATE TABLE market_value (
 -- value per creator is one streaming scan with an index probe per row (ForEachLatest...).
 CREATE INDEX market_value_latest ON market_value (creator_id, computed_at DESC, id DESC);
 )sql",
+    // 4: what the API server writes (issue 6): notes people keep on a creator, the raw
+    // payloads of POST /data-ingestion, and Content Lab drafts. Lengths are in bytes
+    // (CAST AS BLOB), the unit the store's limits use; the store checks them first
+    // (ValidateCreatorNote, ValidateDraft) and these CHECKs keep other writers honest.
+    // A user id of 0 (the CLI) is stored as NULL.
+    R"sql(
+CREATE TABLE creator_note (
+  creator_id INTEGER PRIMARY KEY REFERENCES creator (id),
+  niche_tags TEXT NOT NULL
+    CONSTRAINT "niche_tags must be a JSON array"
+    CHECK (CASE WHEN json_valid(niche_tags) THEN json_type(niche_tags) = 'array' ELSE 0 END),
+  manual_notes TEXT NOT NULL
+    CONSTRAINT "manual_notes must be at most 10000 bytes"
+    CHECK (length(CAST(manual_notes AS BLOB)) <= 10000),
+  bio TEXT NOT NULL
+    CONSTRAINT "bio must be at most 10000 bytes" CHECK (length(CAST(bio AS BLOB)) <= 10000),
+  updated_by_user_id INTEGER REFERENCES user (id),
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE ingestion (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER REFERENCES user (id),
+  creator_id INTEGER NOT NULL REFERENCES creator (id),
+  payload_json TEXT NOT NULL
+    CONSTRAINT "payload_json must be a JSON object"
+    CHECK (CASE WHEN json_valid(payload_json)
+                THEN json_type(payload_json) = 'object' ELSE 0 END),
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ingestion_by_creator ON ingestion (creator_id);
+
+-- The image is the last column: a row read without it (ListDrafts) stops before the
+-- overflow pages that hold it, and length(image) reads only its header.
+CREATE TABLE draft (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner_user_id INTEGER NOT NULL REFERENCES user (id),
+  creator_id INTEGER REFERENCES creator (id),
+  caption TEXT NOT NULL
+    CONSTRAINT "caption must be at most 10000 bytes"
+    CHECK (length(CAST(caption AS BLOB)) <= 10000),
+  media_type TEXT NOT NULL
+    CONSTRAINT "media_type must be image, video or carousel"
+    CHECK (media_type IN ('image', 'video', 'carousel')),
+  sponsored INTEGER NOT NULL CONSTRAINT "sponsored must be 0 or 1" CHECK (sponsored IN (0, 1)),
+  planned_at INTEGER,
+  image_content_type TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  image BLOB NOT NULL
+    CONSTRAINT "image must be at most 10485760 bytes" CHECK (length(image) <= 10485760)
+) STRICT;
+CREATE INDEX draft_by_owner ON draft (owner_user_id, created_at DESC, id DESC);
+CREATE INDEX draft_by_creator ON draft (creator_id);
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

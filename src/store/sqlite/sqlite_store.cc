@@ -3,8 +3,10 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <exception>
 #include <initializer_list>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -173,13 +175,34 @@ constexpr std::string_view kSelectSnapshot =
     "s.period_days, s.extra_json "
     "FROM snapshot AS s JOIN creator AS c ON c.id = s.creator_id ";
 
-constexpr std::string_view kSelectMarketValue =
+// evidence_json is last, so the same reader serves a select with and without it.
+const std::string kMarketValueColumnsButEvidence =
     "SELECT m.id, m.creator_id, c.platform, c.handle, m.as_of, m.horizon_days, "
     "m.model_version, m.computed_at, m.niche, m.followers, m.format, m.engagement_per_post, "
     "m.engagement_low, m.engagement_high, m.views_per_post, m.views_low, m.views_high, "
     "m.follower_gain, m.follower_gain_low, m.follower_gain_high, m.fee_low, m.fee_mid, "
-    "m.fee_high, m.score, m.niche_score, m.tier, m.momentum, m.evidence_json "
-    "FROM market_value AS m JOIN creator AS c ON c.id = m.creator_id ";
+    "m.fee_high, m.score, m.niche_score, m.tier, m.momentum";
+const std::string kMarketValueFrom =
+    " FROM market_value AS m JOIN creator AS c ON c.id = m.creator_id ";
+const std::string kSelectMarketValue =
+    kMarketValueColumnsButEvidence + ", m.evidence_json" + kMarketValueFrom;
+const std::string kSelectMarketValueWithoutEvidence =
+    kMarketValueColumnsButEvidence + kMarketValueFrom;
+
+constexpr std::string_view kSelectCreatorNote =
+    "SELECT creator_id, niche_tags, manual_notes, bio, updated_by_user_id, updated_at "
+    "FROM creator_note ";
+
+constexpr std::string_view kSelectIngestion =
+    "SELECT id, user_id, creator_id, payload_json, received_at FROM ingestion ";
+
+// The image is read only by kSelectDraft; both read its size (length() reads no content).
+constexpr std::string_view kSelectDraftWithoutImage =
+    "SELECT id, owner_user_id, creator_id, caption, media_type, sponsored, planned_at, "
+    "image_content_type, created_at, updated_at, length(image) FROM draft ";
+constexpr std::string_view kSelectDraft =
+    "SELECT id, owner_user_id, creator_id, caption, media_type, sponsored, planned_at, "
+    "image_content_type, created_at, updated_at, length(image), image FROM draft ";
 
 constexpr std::string_view kSelectUser =
     "SELECT id, name, role, api_key_hash, created_at FROM user ";
@@ -455,7 +478,7 @@ Result<InferredNiche> ReadInferredNiche(Statement& row) {
   return n;
 }
 
-Result<MarketValue> ReadMarketValue(Statement& row) {
+Result<MarketValue> ReadMarketValueWithoutEvidence(Statement& row) {
   MarketValue value;
   value.id = row.ReadInt();
   value.creator_id = row.ReadInt();
@@ -484,8 +507,86 @@ Result<MarketValue> ReadMarketValue(Statement& row) {
   value.niche_score = row.ReadOptionalDouble();
   value.tier = row.ReadText();
   value.momentum = row.ReadDouble();
+  value.evidence_json.clear();
+  return value;
+}
+
+Result<MarketValue> ReadMarketValue(Statement& row) {
+  SPHERE_ASSIGN_OR_RETURN(MarketValue value, ReadMarketValueWithoutEvidence(row));
   value.evidence_json = row.ReadText();
   return value;
+}
+
+// Niche tags are stored as a JSON array of strings.
+Result<std::string> EncodeTags(const std::vector<std::string>& tags) {
+  try {
+    return nlohmann::json(tags).dump();
+  } catch (const std::exception& e) {  // invalid UTF-8, which ValidateCreatorNote refuses
+    return InvalidArgument(std::string("niche_tags: ") + e.what());
+  }
+}
+
+Result<std::vector<std::string>> DecodeTags(const std::string& text) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) return DataLoss("stored niche_tags is not a JSON array");
+  std::vector<std::string> tags;
+  tags.reserve(json.size());
+  for (const nlohmann::json& tag : json) {
+    if (!tag.is_string()) return DataLoss("stored niche_tags holds a value that is not text");
+    tags.push_back(tag.get<std::string>());
+  }
+  return tags;
+}
+
+Result<CreatorNote> ReadCreatorNote(Statement& row) {
+  CreatorNote note;
+  note.creator_id = row.ReadInt();
+  SPHERE_ASSIGN_OR_RETURN(note.niche_tags, DecodeTags(row.ReadText()));
+  note.manual_notes = row.ReadText();
+  note.bio = row.ReadText();
+  note.updated_by_user_id = row.ReadOptionalInt().value_or(0);
+  note.updated_at = row.ReadInt();
+  return note;
+}
+
+Result<Ingestion> ReadIngestion(Statement& row) {
+  Ingestion ingestion;
+  ingestion.id = row.ReadInt();
+  ingestion.user_id = row.ReadOptionalInt().value_or(0);
+  ingestion.creator_id = row.ReadInt();
+  ingestion.payload_json = row.ReadText();
+  ingestion.received_at = row.ReadInt();
+  return ingestion;
+}
+
+Result<Draft> ReadDraftWithoutImage(Statement& row) {
+  Draft draft;
+  draft.id = row.ReadInt();
+  draft.owner_user_id = row.ReadInt();
+  draft.creator_id = row.ReadOptionalInt();
+  draft.caption = row.ReadText();
+  SPHERE_ASSIGN_OR_RETURN(draft.media_type, ReadEnum(row, ParseMediaType));
+  draft.sponsored = row.ReadInt() != 0;
+  draft.planned_at = row.ReadOptionalInt();
+  draft.image_content_type = row.ReadText();
+  draft.created_at = row.ReadInt();
+  draft.updated_at = row.ReadInt();
+  draft.image_size = row.ReadInt();
+  return draft;
+}
+
+Result<Draft> ReadDraft(Statement& row) {
+  SPHERE_ASSIGN_OR_RETURN(Draft draft, ReadDraftWithoutImage(row));
+  draft.image_bytes = row.ReadBlob();
+  return draft;
+}
+
+std::optional<int64_t> UserIdOrNull(int64_t user_id) {
+  return user_id == 0 ? std::nullopt : std::optional<int64_t>(user_id);
+}
+
+std::string DraftLabel(int64_t owner_user_id, int64_t draft_id) {
+  return "draft " + std::to_string(draft_id) + " of user " + std::to_string(owner_user_id);
 }
 
 Result<ImportRecord> ReadImport(Statement& row) {
@@ -537,6 +638,8 @@ class CreatorIdCache {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(DatabaseHandle db) : db_(std::move(db)), statements_(db_.get()) {}
+
+  using Store::ForEachLatestMarketValue;  // the overload that reads the evidence
 
   Result<int> SchemaVersion() override { return sqlite::ReadSchemaVersion(db_.get()); }
 
@@ -645,6 +748,16 @@ class SqliteStore final : public Store {
     return ReadOptional<User>(query, ReadUser);
   }
 
+  Result<std::vector<User>> ListUsers() override {
+    return ReadAll<User>(Sql(kSelectUser, "ORDER BY id"), ReadUser);
+  }
+
+  Result<std::optional<User>> GetUser(int64_t user_id) override {
+    SPHERE_ASSIGN_OR_RETURN(Statement query, statements_.Use(Sql(kSelectUser, "WHERE id = ?")));
+    query.BindInt(user_id);
+    return ReadOptional<User>(query, ReadUser);
+  }
+
   Result<AlertRule> CreateAlertRule(const AlertRule& rule) override {
     SPHERE_ASSIGN_OR_RETURN(
         Statement insert,
@@ -672,6 +785,21 @@ class SqliteStore final : public Store {
     return ReadAll<AlertRule>(Sql(kSelectAlertRule, "WHERE owner_user_id = ? ORDER BY id"),
                               ReadAlertRule,
                               [&](Statement& query) { query.BindInt(owner_user_id); });
+  }
+
+  Result<AlertRule> GetAlertRule(int64_t owner_user_id, int64_t rule_id) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement query,
+        statements_.Use(Sql(kSelectAlertRule, "WHERE id = ? AND owner_user_id = ?")));
+    query.BindInt(rule_id).BindInt(owner_user_id);
+    SPHERE_ASSIGN_OR_RETURN(std::optional<AlertRule> rule,
+                            ReadOptional<AlertRule>(query, ReadAlertRule));
+    // Someone else's rule is reported exactly like a missing one, so ids reveal nothing.
+    if (!rule) {
+      return NotFound("alert rule " + std::to_string(rule_id) + " of user " +
+                      std::to_string(owner_user_id));
+    }
+    return *std::move(rule);
   }
 
   Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) override {
@@ -783,12 +911,14 @@ class SqliteStore final : public Store {
 
   // One pass over market_value_latest in creator order; each row is kept when it is its
   // creator's first entry there, an index probe that reads no table row.
-  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit) override {
+  Status ForEachLatestMarketValue(const std::function<Status(const MarketValue&)>& visit,
+                                  EvidenceColumn evidence) override {
+    const bool read_evidence = evidence == EvidenceColumn::kRead;
     return Stream<MarketValue>(
-        Sql(kSelectMarketValue,
+        Sql(read_evidence ? kSelectMarketValue : kSelectMarketValueWithoutEvidence,
             "WHERE m.id = (SELECT n.id FROM market_value AS n WHERE n.creator_id = m.creator_id "
             "ORDER BY n.computed_at DESC, n.id DESC LIMIT 1) ORDER BY m.creator_id"),
-        ReadMarketValue, visit);
+        read_evidence ? ReadMarketValue : ReadMarketValueWithoutEvidence, visit);
   }
 
   Status WriteInferredNiches(const std::vector<InferredNiche>& niches) override {
@@ -831,7 +961,184 @@ class SqliteStore final : public Store {
     return ReadOptional<InferredNiche>(query, ReadInferredNiche);
   }
 
+  Status PutCreatorNote(const CreatorNote& note) override {
+    SPHERE_RETURN_IF_ERROR(ValidateCreatorNote(note));
+    SPHERE_ASSIGN_OR_RETURN(std::string tags, EncodeTags(note.niche_tags));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement upsert,
+        statements_.Use("INSERT INTO creator_note (creator_id, niche_tags, manual_notes, bio, "
+                        "updated_by_user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (creator_id) DO UPDATE SET niche_tags = excluded.niche_tags, "
+                        "manual_notes = excluded.manual_notes, bio = excluded.bio, "
+                        "updated_by_user_id = excluded.updated_by_user_id, "
+                        "updated_at = excluded.updated_at"));
+    upsert.BindInt(note.creator_id)
+        .BindText(tags)
+        .BindText(note.manual_notes)
+        .BindText(note.bio)
+        .BindOptionalInt(UserIdOrNull(note.updated_by_user_id))
+        .BindInt(note.updated_at);
+    const std::string who = "note of creator " + std::to_string(note.creator_id);
+    if (Status status = upsert.Run(); !status.ok()) {
+      if (upsert.last_error() != SQLITE_CONSTRAINT_FOREIGNKEY) return status.WithContext(who);
+      upsert.Reset();
+      SPHERE_ASSIGN_OR_RETURN(bool creator_exists, RowExists("creator", note.creator_id));
+      if (!creator_exists) {
+        return NotFound("creator note: creator " + std::to_string(note.creator_id) +
+                        " does not exist");
+      }
+      return InvalidArgument(who + ": updated_by_user_id " +
+                             std::to_string(note.updated_by_user_id) + " names no user");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<CreatorNote>> CreatorNoteOf(int64_t creator_id) override {
+    SPHERE_ASSIGN_OR_RETURN(Statement query,
+                            statements_.Use(Sql(kSelectCreatorNote, "WHERE creator_id = ?")));
+    query.BindInt(creator_id);
+    return ReadOptional<CreatorNote>(query, ReadCreatorNote);
+  }
+
+  Status ForEachCreatorNote(const std::function<Status(const CreatorNote&)>& visit) override {
+    return Stream<CreatorNote>(Sql(kSelectCreatorNote, "ORDER BY creator_id"), ReadCreatorNote,
+                               visit);
+  }
+
+  Result<Ingestion> RecordIngestion(const Ingestion& ingestion) override {
+    SPHERE_RETURN_IF_ERROR(ValidateIngestion(ingestion));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement insert,
+        statements_.Use("INSERT INTO ingestion (user_id, creator_id, payload_json, received_at) "
+                        "VALUES (?, ?, ?, ?)"));
+    insert.BindOptionalInt(UserIdOrNull(ingestion.user_id))
+        .BindInt(ingestion.creator_id)
+        .BindText(ingestion.payload_json)
+        .BindInt(ingestion.received_at);
+    const std::string who = "ingestion for creator " + std::to_string(ingestion.creator_id);
+    if (Status status = insert.Run(); !status.ok()) {
+      if (insert.last_error() != SQLITE_CONSTRAINT_FOREIGNKEY) return status.WithContext(who);
+      insert.Reset();
+      SPHERE_ASSIGN_OR_RETURN(bool creator_exists, RowExists("creator", ingestion.creator_id));
+      if (!creator_exists) {
+        return NotFound("ingestion: creator " + std::to_string(ingestion.creator_id) +
+                        " does not exist");
+      }
+      return InvalidArgument(who + ": user_id " + std::to_string(ingestion.user_id) +
+                             " names no user");
+    }
+    Ingestion recorded = ingestion;
+    recorded.id = sqlite3_last_insert_rowid(db_.get());
+    return recorded;
+  }
+
+  Result<std::optional<Ingestion>> GetIngestion(int64_t ingestion_id) override {
+    SPHERE_ASSIGN_OR_RETURN(Statement query,
+                            statements_.Use(Sql(kSelectIngestion, "WHERE id = ?")));
+    query.BindInt(ingestion_id);
+    return ReadOptional<Ingestion>(query, ReadIngestion);
+  }
+
+  Result<Draft> CreateDraft(const Draft& draft) override {
+    SPHERE_RETURN_IF_ERROR(ValidateDraft(draft));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement insert,
+        statements_.Use("INSERT INTO draft (owner_user_id, creator_id, caption, media_type, "
+                        "sponsored, planned_at, image_content_type, created_at, updated_at, "
+                        "image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.BindInt(draft.owner_user_id)
+        .BindOptionalInt(draft.creator_id)
+        .BindText(draft.caption)
+        .BindText(ToString(draft.media_type))
+        .BindBool(draft.sponsored)
+        .BindOptionalInt(draft.planned_at)
+        .BindText(draft.image_content_type)
+        .BindInt(draft.created_at)
+        .BindInt(draft.updated_at)
+        .BindBlob(draft.image_bytes);
+    if (Status status = insert.Run(); !status.ok()) {
+      if (insert.last_error() != SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return status.WithContext("draft of user " + std::to_string(draft.owner_user_id));
+      }
+      insert.Reset();
+      SPHERE_ASSIGN_OR_RETURN(bool owner_exists, RowExists("user", draft.owner_user_id));
+      if (!owner_exists) {
+        return InvalidArgument("draft: owner_user_id " + std::to_string(draft.owner_user_id) +
+                               " names no user");
+      }
+      return UnknownDraftCreator(draft);
+    }
+    Draft created = draft;
+    created.id = sqlite3_last_insert_rowid(db_.get());
+    created.image_size = static_cast<int64_t>(draft.image_bytes.size());
+    return created;
+  }
+
+  Result<Draft> GetDraft(int64_t owner_user_id, int64_t draft_id) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement query, statements_.Use(Sql(kSelectDraft, "WHERE id = ? AND owner_user_id = ?")));
+    query.BindInt(draft_id).BindInt(owner_user_id);
+    SPHERE_ASSIGN_OR_RETURN(std::optional<Draft> draft, ReadOptional<Draft>(query, ReadDraft));
+    // Someone else's draft is reported exactly like a missing one, so ids reveal nothing.
+    if (!draft) return NotFound(DraftLabel(owner_user_id, draft_id));
+    return *std::move(draft);
+  }
+
+  Result<std::vector<Draft>> ListDrafts(int64_t owner_user_id) override {
+    return ReadAll<Draft>(
+        Sql(kSelectDraftWithoutImage, "WHERE owner_user_id = ? ORDER BY created_at DESC, id DESC"),
+        ReadDraftWithoutImage, [&](Statement& query) { query.BindInt(owner_user_id); });
+  }
+
+  Result<Draft> UpdateDraft(const Draft& draft) override {
+    SPHERE_RETURN_IF_ERROR(ValidateDraft(draft));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement update,
+        statements_.Use("UPDATE draft SET creator_id = ?, caption = ?, media_type = ?, "
+                        "sponsored = ?, planned_at = ?, image_content_type = ?, updated_at = ?, "
+                        "image = ? WHERE id = ? AND owner_user_id = ? RETURNING created_at"));
+    update.BindOptionalInt(draft.creator_id)
+        .BindText(draft.caption)
+        .BindText(ToString(draft.media_type))
+        .BindBool(draft.sponsored)
+        .BindOptionalInt(draft.planned_at)
+        .BindText(draft.image_content_type)
+        .BindInt(draft.updated_at)
+        .BindBlob(draft.image_bytes)
+        .BindInt(draft.id)
+        .BindInt(draft.owner_user_id);
+    Result<bool> updated = update.Step();
+    if (!updated.ok()) {
+      if (update.last_error() == SQLITE_CONSTRAINT_FOREIGNKEY) return UnknownDraftCreator(draft);
+      return updated.error().WithContext(DraftLabel(draft.owner_user_id, draft.id));
+    }
+    if (!*updated) return NotFound(DraftLabel(draft.owner_user_id, draft.id));
+    Draft stored = draft;
+    stored.created_at = update.ReadInt();
+    stored.image_size = static_cast<int64_t>(draft.image_bytes.size());
+    // Stepping to the end completes the statement (and its autocommit transaction).
+    SPHERE_ASSIGN_OR_RETURN(bool more, update.Step());
+    if (more)
+      return Internal("updating " + DraftLabel(draft.owner_user_id, draft.id) +
+                      " changed more than one row");
+    return stored;
+  }
+
+  Status DeleteDraft(int64_t owner_user_id, int64_t draft_id) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement remove, statements_.Use("DELETE FROM draft WHERE id = ? AND owner_user_id = ?"));
+    remove.BindInt(draft_id).BindInt(owner_user_id);
+    SPHERE_RETURN_IF_ERROR(remove.Run());
+    if (remove.Changes() == 0) return NotFound(DraftLabel(owner_user_id, draft_id));
+    return Status::Ok();
+  }
+
  private:
+  static Status UnknownDraftCreator(const Draft& draft) {
+    return NotFound("draft: creator_id " + std::to_string(draft.creator_id.value_or(0)) +
+                    " names no creator");
+  }
+
   template <typename Row>
   using RowReader = Result<Row> (*)(Statement&);
   using Binder = std::function<void(Statement&)>;
