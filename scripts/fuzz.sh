@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the ingest decoders (fuzz/, libFuzzer + ASan + UBSan, clang-14).
+# Coverage-guided fuzzing of the ingest decoders and the API's request decoders (fuzz/,
+# libFuzzer + ASan + UBSan, clang-14).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     default 60; CI (scripts/test.sh) runs 15
 #
@@ -14,7 +15,8 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2; }
-readonly targets=(fuzz_numbers fuzz_csv_reader fuzz_formats fuzz_caption fuzz_image fuzz_forest)
+readonly targets=(fuzz_numbers fuzz_csv_reader fuzz_formats fuzz_caption fuzz_image fuzz_forest
+  fuzz_query fuzz_multipart fuzz_json_input)
 readonly work="$PWD/build/fuzz/corpus-work"
 readonly artifacts="$PWD/build/fuzz/artifacts"
 readonly logs="$PWD/build/fuzz/logs"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build the dev preset (Debug +
 # AddressSanitizer + UBSan) and the release preset (so the benchmarks cannot rot), fuzz the
-# ingest decoders briefly (scripts/fuzz.sh), start a throwaway PostgreSQL for the store
-# contract suite, and run every test with CTest.
+# ingest and API request decoders briefly (scripts/fuzz.sh), start a throwaway PostgreSQL for
+# the store contract suite, and run every test with CTest.
 # Extra arguments go to ctest (e.g. scripts/test.sh -R Csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,8 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev
 cmake --preset release >/dev/null
 cmake --build --preset release
-# A short coverage-guided pass over the ingest decoders; longer: scripts/fuzz.sh 600.
+# A short coverage-guided pass over the ingest and API request decoders; longer:
+# scripts/fuzz.sh 600.
 scripts/fuzz.sh 15
 
 pg_dir="$PWD/build/dev/postgres"
