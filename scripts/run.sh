@@ -2,7 +2,8 @@
 # The main job: install what is missing, build (release), load the bundled real data
 # into the embedded SQLite store (var/sphere.db), train the models that are absent
 # (var/models: niche classifier, PLEP, Market Value), print what was loaded, value every
-# creator and show a scout's ranking.
+# creator, show a scout's ranking, then serve the API and its docs on 127.0.0.1 (until Ctrl-C;
+# SPHERE_NO_SERVE=1 ends the job before serving, SPHERE_PORT picks the port, default 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,15 @@ build/release/bin/sphere --store "$store" train value --if-absent
 build/release/bin/sphere --store "$store" value --out var/values.csv
 build/release/bin/sphere --store "$store" rank --platform instagram --niche fitness \
   --min-followers 10000 --max-followers 100000 --sort momentum --limit 10
+
+# An admin API key for this machine, kept in var/admin.key (mode 600; the store keeps only
+# its hash). Made again when the store has no local-admin user (a fresh store).
+sphere=(build/release/bin/sphere --store "$store")
+if [ ! -s var/admin.key ] || ! "${sphere[@]}" users list | grep -q ' local-admin$'; then
+  (umask 077 && "${sphere[@]}" users add --name local-admin --role admin | tail -1 >var/admin.key)
+fi
+[ "${SPHERE_NO_SERVE:-0}" = 1 ] && exit 0
+port="${SPHERE_PORT:-8080}"
+echo "run: serving the API on http://127.0.0.1:$port (docs: http://127.0.0.1:$port/docs)."
+echo "run: admin key in var/admin.key: curl -H \"Authorization: Bearer \$(cat var/admin.key)\" http://127.0.0.1:$port/api/v1/me"
+exec "${sphere[@]}" serve --address 127.0.0.1 --port "$port" --access-log var/access.log

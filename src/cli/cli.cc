@@ -7,7 +7,7 @@
 namespace sphere::cli {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train, diagnose, value, rank)",
+  CLI::App app{"sphere: InfluencerSphere's command line (import, stats, synth, features, train, diagnose, value, rank, serve, users)",
                "sphere"};
   GlobalOptions global;
   app.add_option("--store", global.store_url,
@@ -24,6 +24,7 @@ int Run(int argc, char** argv) {
   AddFeaturesCommand(app, global, action);
   AddPlepCommands(app, global, action);
   AddValueCommands(app, global, action);
+  AddServeCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -23,5 +23,7 @@ void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, Action& acti
 void AddPlepCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // `train value` (under the train command: call after AddTrainCommand), `value`, `rank`.
 void AddValueCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// `serve` and `users add|list`.
+void AddServeCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace sphere::cli

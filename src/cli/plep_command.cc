@@ -49,8 +49,8 @@ Status RunPredictPosts(const GlobalOptions& global, const PredictPostsFlags& fla
   if (!result.ok()) return result.status().WithContext("--in " + flags.in);
   const service::PredictPostsReport& r = *result;
   for (const std::string& reject : r.rejects) fmt::print(stderr, "rejected: {}\n", reject);
-  fmt::print("scored {} posts of {} with PLEP model {} in {:.1f}s -> {}\n",
-             WithThousands(r.posts), flags.in, model->version(), r.seconds, flags.out);
+  fmt::print("scored {} posts of {} with PLEP model {} in {:.1f}s -> {}\n", WithThousands(r.posts),
+             flags.in, model->version(), r.seconds, flags.out);
   if (r.without_time > 0) {
     fmt::print("  {} posts have no time: scored without history (nothing is 'before' them)\n",
                WithThousands(r.without_time));
@@ -74,10 +74,7 @@ Status RunPredictPosts(const GlobalOptions& global, const PredictPostsFlags& fla
 struct DiagnoseFlags {
   DraftArgs draft = [] {
     DraftArgs d;
-    // What the post will have once its engagement has settled. The training posts were
-    // counted at the crawl, mostly months after posting (1.8% within 30 days, 12% within
-    // 90), so 90 days sits inside what the model has seen; 30 would be at its thin edge.
-    d.age_days = 90;
+    d.age_days = service::kSettledAgeDays;
     return d;
   }();
   std::string model;
@@ -94,8 +91,8 @@ nlohmann::ordered_json DriverJson(const explain::Driver& d) {
 void PrintDiagnosis(const service::Diagnosis& d, const service::DraftRequest& request,
                     double range_level) {
   const plep::PlepPrediction& p = d.explanation.prediction;
-  fmt::print("PLEP for {} on {}, posted {}, counted {:.0f} days later (model {})\n",
-             request.handle, ToString(*request.platform), FormatIsoTime(request.at),
+  fmt::print("PLEP for {} on {}, posted {}, counted {:.0f} days later (model {})\n", request.handle,
+             ToString(*request.platform), FormatIsoTime(request.at),
              request.draft.age_days.value_or(0), d.model_version);
   fmt::print("  predicted engagement  {} (likes {}, comments {})\n",
              explain::FormatCount(std::round(p.engagement)),

@@ -47,23 +47,12 @@ plep::PlepRow RowOf(const Creator& creator, const Post& post,
   return row;
 }
 
-// A creator with everything the featurizer reads about them, and their niche.
-struct CreatorData : LoadedCreator {
-  std::optional<std::string> niche;
-};
-
-Result<CreatorData> LoadCreatorData(Store& store, Platform platform, std::string_view handle) {
-  CreatorData data;
-  SPHERE_ASSIGN_OR_RETURN(static_cast<LoadedCreator&>(data), LoadCreator(store, platform, handle));
-  SPHERE_ASSIGN_OR_RETURN(data.niche, PlepNicheOf(&store, data.creator));
-  return data;
-}
-
 }  // namespace
 
 Result<std::optional<std::string>> PlepNicheOf(Store* store, const Creator& creator) {
   if (creator.niche) {
-    if (std::optional<std::string_view> n = NicheOfCategory(*creator.niche)) return std::optional<std::string>(std::string(*n));
+    if (std::optional<std::string_view> n = NicheOfCategory(*creator.niche))
+      return std::optional<std::string>(std::string(*n));
   }
   if (store != nullptr && creator.id != 0) {
     SPHERE_ASSIGN_OR_RETURN(std::optional<InferredNiche> inferred,
@@ -71,6 +60,31 @@ Result<std::optional<std::string>> PlepNicheOf(Store* store, const Creator& crea
     if (inferred && IsNiche(inferred->niche)) return std::optional<std::string>(inferred->niche);
   }
   return std::optional<std::string>();
+}
+
+Result<PlepCreator> LoadPlepCreator(Store& store, Platform platform, std::string_view handle) {
+  PlepCreator data;
+  SPHERE_ASSIGN_OR_RETURN(static_cast<LoadedCreator&>(data), LoadCreator(store, platform, handle));
+  SPHERE_ASSIGN_OR_RETURN(data.niche, PlepNicheOf(&store, data.creator));
+  return data;
+}
+
+Result<DraftPrediction> PredictDraft(const plep::PlepModel& model,
+                                     const features::PostFeaturizer& featurizer,
+                                     const PlepCreator* creator, const features::PostDraft& draft,
+                                     UnixSeconds at, bool explain) {
+  features::CreatorContext context;
+  if (creator != nullptr) context = {&creator->creator, creator->posts, creator->snapshots};
+  DraftPrediction out;
+  out.model_version = model.version();
+  SPHERE_ASSIGN_OR_RETURN(out.features, featurizer.Extract(draft, context, at));
+  out.vector = PlepVector(out.features, creator != nullptr ? creator->niche : std::nullopt);
+  if (explain) {
+    SPHERE_ASSIGN_OR_RETURN(out.explanation, model.Explain(out.vector));
+  } else {
+    SPHERE_ASSIGN_OR_RETURN(out.explanation.prediction, model.Predict(out.vector));
+  }
+  return out;
 }
 
 features::FeatureVector PlepVector(const features::PostFeatures& post,
@@ -92,21 +106,22 @@ Result<PlepTrainingSet> BuildPlepTrainingSet(Store& store,
   std::optional<std::string> niche;
   SPHERE_ASSIGN_OR_RETURN(
       set.skipped_undated,
-      ForEachStoredPostFeatures(
-          store, featurizer,
-          [&](const Creator& creator, const Post& post,
-              const features::PostFeatures& features) -> Status {
-            if (progress && ++seen % 512 == 0) progress("features", seen, total);
-            if (!post.likes || !post.comments) {
-              ++set.skipped_unscored;
-              return Status::Ok();
-            }
-            if (niche_of != creator.id) {  // posts arrive creator by creator
-              SPHERE_ASSIGN_OR_RETURN(niche, PlepNicheOf(&store, creator));
-              niche_of = creator.id;
-            }
-            return set.data.Add(PlepVector(features, niche), RowOf(creator, post, features, niche));
-          }));
+      ForEachStoredPostFeatures(store, featurizer,
+                                [&](const Creator& creator, const Post& post,
+                                    const features::PostFeatures& features) -> Status {
+                                  if (progress && ++seen % 512 == 0)
+                                    progress("features", seen, total);
+                                  if (!post.likes || !post.comments) {
+                                    ++set.skipped_unscored;
+                                    return Status::Ok();
+                                  }
+                                  if (niche_of != creator.id) {  // posts arrive creator by creator
+                                    SPHERE_ASSIGN_OR_RETURN(niche, PlepNicheOf(&store, creator));
+                                    niche_of = creator.id;
+                                  }
+                                  return set.data.Add(PlepVector(features, niche),
+                                                      RowOf(creator, post, features, niche));
+                                }));
   if (progress) progress("features", total, total);
   return set;
 }
@@ -146,10 +161,9 @@ Result<TrainPlepReport> TrainPlep(Store& store, const features::PostFeaturizer& 
   report.version = trained.model->version();
   report.metrics_table = trained.report;
 
-  SPHERE_ASSIGN_OR_RETURN(
-      const std::filesystem::path dir,
-      NewModelDir(plep::PlepModelDir(options.models_dir, report.version), "PLEP model",
-                  report.version));
+  SPHERE_ASSIGN_OR_RETURN(const std::filesystem::path dir,
+                          NewModelDir(plep::PlepModelDir(options.models_dir, report.version),
+                                      "PLEP model", report.version));
   SPHERE_RETURN_IF_ERROR(trained.model->Save(dir));
   SPHERE_ASSIGN_OR_RETURN(std::string card, plep::PlepModelCard(trained.model->manifest_json()));
   SPHERE_RETURN_IF_ERROR(WriteModelText(dir / "model_card.md", card));
@@ -170,7 +184,8 @@ Result<TrainPlepReport> TrainPlep(Store& store, const features::PostFeaturizer& 
 Result<std::shared_ptr<const plep::PlepModel>> LoadCurrentPlep(Store& store) {
   SPHERE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest, store.LatestModel(plep::kModelKind));
   if (!latest) {
-    return NotFound("no PLEP model is registered in this store: train one with `sphere train plep`");
+    return NotFound(
+        "no PLEP model is registered in this store: train one with `sphere train plep`");
   }
   return plep::PlepModel::Load(latest->artifact_path);
 }
@@ -202,7 +217,7 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
   }
 
   // The file's creators (the newest profile of each, as a store would keep) and their posts.
-  std::unordered_map<std::string, CreatorData> creators;
+  std::unordered_map<std::string, PlepCreator> creators;
   for (Creator& c : sink.creators) {
     const std::string key = CreatorKeyOf(c.platform, c.handle);
     auto it = creators.find(key);
@@ -246,7 +261,7 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
   std::vector<double> predicted, actual;
   int inside = 0;
   for (const Post& post : sink.posts) {
-    const CreatorData& data = creators[CreatorKeyOf(post.platform, post.creator_handle)];
+    const PlepCreator& data = creators[CreatorKeyOf(post.platform, post.creator_handle)];
     features::CreatorContext context{&data.creator, {}, {}};
     features::PostDraft draft = features::DraftFromPost(post);
     UnixSeconds at = 0;
@@ -354,7 +369,7 @@ std::string WithoutHashtags(std::string_view caption) {
 }
 
 // Hashtags the creator used before `at`, most used first; the niche's name as a fallback.
-std::vector<std::string> FavouriteHashtags(const CreatorData& data, UnixSeconds at,
+std::vector<std::string> FavouriteHashtags(const PlepCreator& data, UnixSeconds at,
                                            std::string_view caption) {
   std::map<std::string, int> counts;
   for (const Post& p : data.posts) {
@@ -383,7 +398,8 @@ std::vector<std::string> FavouriteHashtags(const CreatorData& data, UnixSeconds 
   };
   std::vector<std::pair<int, std::string>> ranked;
   for (auto& [tag, n] : counts) {
-    if (caption.find(tag) == std::string_view::npos && !disclosure(tag)) ranked.emplace_back(-n, tag);
+    if (caption.find(tag) == std::string_view::npos && !disclosure(tag))
+      ranked.emplace_back(-n, tag);
   }
   std::sort(ranked.begin(), ranked.end());
   std::vector<std::string> tags;
@@ -421,11 +437,22 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
   if (request.handle.empty() || !request.platform) {
     return InvalidArgument("creator: diagnose needs a creator (platform and handle)");
   }
-  SPHERE_ASSIGN_OR_RETURN(CreatorData data,
-                          LoadCreatorData(store, *request.platform, request.handle));
+  SPHERE_ASSIGN_OR_RETURN(PlepCreator data,
+                          LoadPlepCreator(store, *request.platform, request.handle));
+  return Diagnose(model, featurizer, data, request.draft, request.at);
+}
+
+Result<Diagnosis> Diagnose(const plep::PlepModel& model, const features::PostFeaturizer& featurizer,
+                           const PlepCreator& data, const features::PostDraft& draft,
+                           UnixSeconds at) {
+  const struct {
+    const features::PostDraft& draft;
+    UnixSeconds at;
+  } request{draft, at};
   const features::CreatorContext context{&data.creator, data.posts, data.snapshots};
   auto vector_of = [&](const features::PostDraft& draft) -> Result<features::FeatureVector> {
-    SPHERE_ASSIGN_OR_RETURN(features::PostFeatures f, featurizer.Extract(draft, context, request.at));
+    SPHERE_ASSIGN_OR_RETURN(features::PostFeatures f,
+                            featurizer.Extract(draft, context, request.at));
     return PlepVector(f, data.niche);
   };
 
@@ -465,16 +492,16 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
       if (p.engagement > best_day_e) best_day_e = p.engagement, best_day = w;
     }
     if (best_hour != hour) {
-      SPHERE_RETURN_IF_ERROR(add("best_hour",
-                                 fmt::format("post at {} instead of {} (same day)",
-                                             HourText(best_hour), HourText(hour)),
-                                 With(d.vector, {{"post.hour_utc", best_hour}})));
+      SPHERE_RETURN_IF_ERROR(add(
+          "best_hour",
+          fmt::format("post at {} instead of {} (same day)", HourText(best_hour), HourText(hour)),
+          With(d.vector, {{"post.hour_utc", best_hour}})));
     }
     if (best_day != day) {
-      SPHERE_RETURN_IF_ERROR(add("best_day",
-                                 fmt::format("post on {} instead of {} (same hour)",
-                                             kWeekdays[best_day], kWeekdays[day]),
-                                 With(d.vector, {{"post.weekday_utc", best_day}})));
+      SPHERE_RETURN_IF_ERROR(add(
+          "best_day",
+          fmt::format("post on {} instead of {} (same hour)", kWeekdays[best_day], kWeekdays[day]),
+          With(d.vector, {{"post.weekday_utc", best_day}})));
     }
   }
 
@@ -496,13 +523,14 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
     const char* description;
     double carousel, video;
   };
-  for (const FormatEdit& f : {FormatEdit{MediaType::kCarousel, "carousel", "post it as a carousel", 1, 0},
-                              FormatEdit{MediaType::kImage, "single_image", "post it as a single image", 0, 0},
-                              FormatEdit{MediaType::kVideo, "video", "post it as a video", 0, 1}}) {
+  for (const FormatEdit& f :
+       {FormatEdit{MediaType::kCarousel, "carousel", "post it as a carousel", 1, 0},
+        FormatEdit{MediaType::kImage, "single_image", "post it as a single image", 0, 0},
+        FormatEdit{MediaType::kVideo, "video", "post it as a video", 0, 1}}) {
     if (media == f.format || !seen(f.format)) continue;
-    SPHERE_RETURN_IF_ERROR(add(f.edit, f.description,
-                               With(d.vector, {{"post.is_carousel", f.carousel},
-                                               {"post.is_video", f.video}})));
+    SPHERE_RETURN_IF_ERROR(
+        add(f.edit, f.description,
+            With(d.vector, {{"post.is_carousel", f.carousel}, {"post.is_video", f.video}})));
   }
 
   // Hashtags: the caption re-featurised with the edit.
@@ -511,10 +539,9 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
     features::PostDraft edited = request.draft;
     edited.caption = WithoutHashtags(request.draft.caption);
     SPHERE_ASSIGN_OR_RETURN(features::FeatureVector x, vector_of(edited));
-    SPHERE_RETURN_IF_ERROR(add("hashtags_remove",
-                               fmt::format("remove the {} hashtag{}", hashtags,
-                                           hashtags == 1 ? "" : "s"),
-                               x));
+    SPHERE_RETURN_IF_ERROR(
+        add("hashtags_remove",
+            fmt::format("remove the {} hashtag{}", hashtags, hashtags == 1 ? "" : "s"), x));
   }
   if (hashtags < 25) {
     const std::vector<std::string> tags =
@@ -555,10 +582,10 @@ Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
     const int people = static_cast<int>(d.vector[people_at].value);
     for (int n : {0, 1, 2, 3}) {
       if (n == people) continue;
-      SPHERE_RETURN_IF_ERROR(add(fmt::format("people_{}", n),
-                                 fmt::format("{} {} in the image (not {})", n,
-                                             n == 1 ? "person" : "people", people),
-                                 With(d.vector, {{"visual.people", n}})));
+      SPHERE_RETURN_IF_ERROR(
+          add(fmt::format("people_{}", n),
+              fmt::format("{} {} in the image (not {})", n, n == 1 ? "person" : "people", people),
+              With(d.vector, {{"visual.people", n}})));
     }
   }
 

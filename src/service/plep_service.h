@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/domain.h"
@@ -25,6 +26,28 @@ namespace sphere::service {
 // The niche PLEP sees for a creator: their source category through the taxonomy (the
 // label as given) or else the niche `sphere train niche` inferred; nullopt when neither.
 Result<std::optional<std::string>> PlepNicheOf(Store* store, const Creator& creator);
+
+// A creator with everything the featurizer reads about them (posts, snapshots) and their
+// niche: what scoring a draft for them needs. Servers cache it per creator.
+struct PlepCreator : LoadedCreator {
+  std::optional<std::string> niche;
+};
+// NotFound names the creator as the user typed them.
+Result<PlepCreator> LoadPlepCreator(Store& store, Platform platform, std::string_view handle);
+
+// One draft scored: the prediction, with contributions when `explain` (else they are empty).
+struct DraftPrediction {
+  features::PostFeatures features;
+  features::FeatureVector vector;  // the PLEP vector
+  plep::PlepExplanation explanation;
+  std::string model_version;
+};
+// `creator` null: a draft with no creator (creator.* and history.* features missing). `at`
+// must equal draft.posted_at when that is set (the featurizer's rule).
+Result<DraftPrediction> PredictDraft(const plep::PlepModel& model,
+                                     const features::PostFeaturizer& featurizer,
+                                     const PlepCreator* creator, const features::PostDraft& draft,
+                                     UnixSeconds at, bool explain);
 
 // The PLEP vector: the post features then the niche indicators.
 features::FeatureVector PlepVector(const features::PostFeatures& post,
@@ -88,6 +111,12 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
                                             const std::filesystem::path& out,
                                             const std::string& format = "");
 
+// The post.age_days a draft is scored at when the caller names none: what the post will have
+// once its engagement has settled. The training posts were counted at the crawl, mostly
+// months after posting (1.8% within 30 days, 12% within 90), so 90 days sits inside what the
+// model has seen; 30 would be at its thin edge. `sphere diagnose` and the API both use it.
+inline constexpr double kSettledAgeDays = 90;
+
 // sphere diagnose: one draft for one creator in the store.
 struct WhatIf {
   std::string edit;         // stable id: "hashtags_remove", "best_hour", "carousel", ...
@@ -109,7 +138,10 @@ struct Diagnosis {
 };
 
 Result<Diagnosis> Diagnose(Store& store, const plep::PlepModel& model,
-                           const features::PostFeaturizer& featurizer,
-                           const DraftRequest& request);
+                           const features::PostFeaturizer& featurizer, const DraftRequest& request);
+// The same for a creator already loaded (the server's cache).
+Result<Diagnosis> Diagnose(const plep::PlepModel& model, const features::PostFeaturizer& featurizer,
+                           const PlepCreator& creator, const features::PostDraft& draft,
+                           UnixSeconds at);
 
 }  // namespace sphere::service

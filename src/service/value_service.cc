@@ -10,10 +10,10 @@
 
 #include "core/niche.h"
 #include "core/time.h"
-#include "model/explain/drivers.h"
 #include "ingest/canonical/canonical_writer.h"
 #include "market/comparables.h"
 #include "market/score.h"
+#include "model/explain/drivers.h"
 #include "model/metrics/regression_metrics.h"
 #include "model/value/value_dataset.h"
 #include "service/model_registry.h"
@@ -63,7 +63,8 @@ Result<ValueInputs> LoadValueInputs(Store& store, const value::ProgressFn& progr
   }));
   std::unordered_map<std::string, size_t> index;
   index.reserve(creators.size());
-  for (size_t i = 0; i < creators.size(); ++i) index[KeyOf(creators[i].platform, creators[i].handle)] = i;
+  for (size_t i = 0; i < creators.size(); ++i)
+    index[KeyOf(creators[i].platform, creators[i].handle)] = i;
   std::vector<std::vector<Snapshot>> snapshots(creators.size());
   std::vector<std::vector<Post>> posts(creators.size());
   if (progress) progress("snapshots", 0, 3);
@@ -144,14 +145,12 @@ Result<TrainValueReport> TrainValueModel(Store& store, const TrainValueOptions& 
   report.version = trained.model->version();
   report.report = trained.report;
 
-  SPHERE_ASSIGN_OR_RETURN(
-      const std::filesystem::path dir,
-      NewModelDir(value::ValueModelDir(options.models_dir, report.version), "Market Value model",
-                  report.version));
+  SPHERE_ASSIGN_OR_RETURN(const std::filesystem::path dir,
+                          NewModelDir(value::ValueModelDir(options.models_dir, report.version),
+                                      "Market Value model", report.version));
   SPHERE_RETURN_IF_ERROR(trained.model->Save(dir));
   SPHERE_RETURN_IF_ERROR(WriteModelText(
-      dir / "backtest.md",
-      "# Market Value backtest: " + report.version + "\n\n" + trained.report));
+      dir / "backtest.md", "# Market Value backtest: " + report.version + "\n\n" + trained.report));
   report.model_dir = dir;
 
   ModelRecord record;
@@ -211,7 +210,8 @@ struct Valued {
 
 json InputsJson(const value::CreatorHistory& h, const value::Summary& s) {
   json inputs = json::array();
-  const size_t first = s.used.size() > kEvidenceObservations ? s.used.size() - kEvidenceObservations : 0;
+  const size_t first =
+      s.used.size() > kEvidenceObservations ? s.used.size() - kEvidenceObservations : 0;
   for (size_t i = first; i < s.used.size(); ++i) {
     const value::Observation& o = *s.used[i];
     json row = {{"source", o.source}, {"at", FormatIsoTime(o.at)}};
@@ -266,7 +266,8 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     const std::string handle = NormalizeHandle(text);
     std::vector<size_t> matches;
     for (size_t i = 0; i < in.histories.size(); ++i) {
-      if (in.histories[i].handle == handle && (!platform || in.histories[i].platform == *platform)) {
+      if (in.histories[i].handle == handle &&
+          (!platform || in.histories[i].platform == *platform)) {
         matches.push_back(i);
       }
     }
@@ -331,9 +332,9 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
       views = market::Range{f.views->low, f.views->mid, f.views->high};
       views_now = market::Range{*f.views_now, *f.views_now, *f.views_now};
     }
-    Result<market::Fee> fee = market::PriceFee(
-        card, h.platform, v.format, h.niche,
-        {f.engagement.low, f.engagement.mid, f.engagement.high}, views);
+    Result<market::Fee> fee =
+        market::PriceFee(card, h.platform, v.format, h.niche,
+                         {f.engagement.low, f.engagement.mid, f.engagement.high}, views);
     if (!fee.ok()) {
       if (fee.status().code() != Code::kFailedPrecondition) return fee.status();
       skip("the rate card cannot price " + std::string(ToString(h.platform)) + " " +
@@ -342,15 +343,15 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     }
     v.fee = std::move(*fee);
     SPHERE_ASSIGN_OR_RETURN(
-        market::Fee now, market::PriceFee(card, h.platform, v.format, h.niche,
-                                          {f.engagement_now, f.engagement_now, f.engagement_now},
-                                          views_now));
+        market::Fee now,
+        market::PriceFee(card, h.platform, v.format, h.niche,
+                         {f.engagement_now, f.engagement_now, f.engagement_now}, views_now));
     v.fee_now = now.mid;
     valued.push_back(std::move(v));
   }
   if (wanted && !wanted_failure.empty()) {
-    return FailedPrecondition("creator: '" + *options.creator + "' cannot be valued: " +
-                              wanted_failure);
+    return FailedPrecondition("creator: '" + *options.creator +
+                              "' cannot be valued: " + wanted_failure);
   }
   run.valued = static_cast<int64_t>(valued.size());
   if (progress) progress("value", in.histories.size(), in.histories.size());
@@ -387,7 +388,8 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
       const value::CreatorHistory& h = in.histories[valued[k].history];
       const double followers = valued[k].followers.value_or(NAN);
       const double engagement = valued[k].forecast.engagement.mid;
-      const double gain = valued[k].forecast.follower_gain ? valued[k].forecast.follower_gain->mid : NAN;
+      const double gain =
+          valued[k].forecast.follower_gain ? valued[k].forecast.follower_gain->mid : NAN;
       points[k].creator_id = h.creator_id;
       points[k].platform = h.platform;
       points[k].niche = h.niche;
@@ -431,8 +433,8 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
       y.push_back(it->second);
     }
     if (y.size() < 3) return;
-    run.cross_checks.push_back({name, static_cast<int64_t>(y.size()),
-                                metrics::Spearman(value_x, y), metrics::Spearman(followers_x, y)});
+    run.cross_checks.push_back({name, static_cast<int64_t>(y.size()), metrics::Spearman(value_x, y),
+                                metrics::Spearman(followers_x, y)});
   };
   cross_check("youtube_monthly_earnings", in.monthly_earnings, false);
   cross_check("top200_influence_score", in.influence_score, true);
@@ -536,20 +538,28 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
                                {"contribution", con.contribution},
                                {"effect", explain::FormatEffect(con.contribution)}});
     }
-    json evidence = {
-        {"inputs", InputsJson(h, value::Summarize(h, v.as_of))},
-        {"niche", h.niche.empty() ? json(nullptr) : json(h.niche)},
-        {"base", {{"engagement_per_post", f.engagement_now}, {"engagement_basis", f.engagement_basis},
-                  {"views_per_post", Opt(f.views_now)}, {"views_basis", f.views_basis},
-                  {"gain_basis", f.gain_basis}}},
-        {"baselines", {{"last_engagement", Opt(f.bases.last_engagement)},
+    json evidence = {{"inputs", InputsJson(h, value::Summarize(h, v.as_of))},
+                     {"niche", h.niche.empty() ? json(nullptr) : json(h.niche)},
+                     {"base",
+                      {{"engagement_per_post", f.engagement_now},
+                       {"engagement_basis", f.engagement_basis},
+                       {"views_per_post", Opt(f.views_now)},
+                       {"views_basis", f.views_basis},
+                       {"gain_basis", f.gain_basis}}},
+                     {"baselines",
+                      {{"last_engagement", Opt(f.bases.last_engagement)},
                        {"followers_x_niche_rate_engagement", Opt(f.bases.niche_rate_engagement)}}},
-        {"fee", {{"basis", v.fee.basis}, {"rate", v.fee.rate}, {"multiplier", v.fee.multiplier},
-                 {"currency", card.currency}, {"rate_card", card.origin}, {"fee_now", v.fee_now}}},
-        {"range_level", model.range_level()},
-        {"comparables", comparables},
-        {"contributions", contributions},
-        {"model_version", model.version()}};
+                     {"fee",
+                      {{"basis", v.fee.basis},
+                       {"rate", v.fee.rate},
+                       {"multiplier", v.fee.multiplier},
+                       {"currency", card.currency},
+                       {"rate_card", card.origin},
+                       {"fee_now", v.fee_now}}},
+                     {"range_level", model.range_level()},
+                     {"comparables", comparables},
+                     {"contributions", contributions},
+                     {"model_version", model.version()}};
     mv.evidence_json = evidence.dump();
     chunk.push_back(std::move(mv));
     if (chunk.size() >= kValueWriteChunk) SPHERE_RETURN_IF_ERROR(flush());
@@ -574,11 +584,11 @@ void AppendValuesCsvRow(std::string& out, const MarketValue& v) {
   out += ',' + FormatIsoTime(v.as_of) + ',' + std::to_string(v.horizon_days) + ',';
   ingest::AppendCsvText(out, v.niche);
   out += ',' + v.tier + ',' + (v.followers ? std::to_string(*v.followers) : "") + ',' + v.format;
-  out += ',' + num(v.engagement_per_post) + ',' + num(v.engagement_low) + ',' +
-         num(v.engagement_high);
+  out +=
+      ',' + num(v.engagement_per_post) + ',' + num(v.engagement_low) + ',' + num(v.engagement_high);
   out += ',' + opt(v.views_per_post) + ',' + opt(v.views_low) + ',' + opt(v.views_high);
-  out += ',' + opt(v.follower_gain) + ',' + opt(v.follower_gain_low) + ',' +
-         opt(v.follower_gain_high);
+  out +=
+      ',' + opt(v.follower_gain) + ',' + opt(v.follower_gain_low) + ',' + opt(v.follower_gain_high);
   out += ',' + fmt::format("{:.2f},{:.2f},{:.2f}", v.fee_low, v.fee_mid, v.fee_high);
   out += ',' + fmt::format("{:.1f}", v.score) + ',' +
          (v.niche_score ? fmt::format("{:.1f}", *v.niche_score) : "") + ',' +
@@ -597,24 +607,26 @@ Result<std::vector<MarketValue>> RankStoredValues(Store& store, const market::Ra
   SPHERE_RETURN_IF_ERROR(market::ValidateRankQuery(query));
   std::vector<MarketValue> values;
   std::vector<market::RankEntry> entries;
-  SPHERE_RETURN_IF_ERROR(store.ForEachLatestMarketValue([&](const MarketValue& v) {
-    market::RankEntry e;
-    e.creator_id = static_cast<int64_t>(values.size());  // position: the answer maps back
-    e.platform = v.platform;
-    e.handle = v.creator_handle;
-    e.niche = v.niche;
-    e.followers = v.followers;
-    e.value = v.fee_mid;
-    e.score = v.score;
-    e.momentum = v.momentum;
-    entries.push_back(std::move(e));
-    // The ranking does not read the evidence. Swapped out, not assigned: assigning "{}" keeps
-    // the evidence's buffer (a std::string does not shrink), which held 2.4 GB over 1M values.
-    MarketValue light = v;
-    std::string("{}").swap(light.evidence_json);
-    values.push_back(std::move(light));
-    return Status::Ok();
-  }));
+  SPHERE_RETURN_IF_ERROR(store.ForEachLatestMarketValue(
+      [&](const MarketValue& v) {
+        market::RankEntry e;
+        e.creator_id = static_cast<int64_t>(values.size());  // position: the answer maps back
+        e.platform = v.platform;
+        e.handle = v.creator_handle;
+        e.niche = v.niche;
+        e.followers = v.followers;
+        e.value = v.fee_mid;
+        e.score = v.score;
+        e.momentum = v.momentum;
+        entries.push_back(std::move(e));
+        // The ranking does not read the evidence. Swapped out, not assigned: assigning "{}" keeps
+        // the evidence's buffer (a std::string does not shrink), which held 2.4 GB over 1M values.
+        MarketValue light = v;
+        std::string("{}").swap(light.evidence_json);
+        values.push_back(std::move(light));
+        return Status::Ok();
+      },
+      Store::EvidenceColumn::kSkip));  // ranking never reads the evidence
   const market::RankIndex index = market::RankIndex::Build(std::move(entries));
   std::vector<MarketValue> answer;
   for (const market::RankEntry* e : index.Query(query)) {

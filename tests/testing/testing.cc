@@ -172,6 +172,12 @@ void SphereProcess::Kill() {
   if (pid_ > 0) ::kill(pid_, SIGKILL);
 }
 
+void SphereProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+std::string SphereProcess::OutputSoFar() const { return ReadFile(output_path_); }
+
 ProcessResult SphereProcess::Wait() {
   ProcessResult result;
   if (pid_ <= 0) return result;

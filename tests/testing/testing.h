@@ -84,6 +84,10 @@ class SphereProcess {
 
   // Sends SIGKILL: the harshest interruption, no chance to clean up.
   void Kill();
+  // Sends any signal (SIGTERM, SIGHUP...) to the running process.
+  void Signal(int signal);
+  // What it has written to stdout and stderr so far.
+  std::string OutputSoFar() const;
   // Waits for the process and returns its result.
   ProcessResult Wait();
 
