@@ -44,9 +44,9 @@ Result<Response> ListModels(const Call& call) {
 Result<Response> ReloadModels(const Call& call) {
   ApiContext& ctx = call.context;
   SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, ctx.stores.Acquire());
-  SPHERE_ASSIGN_OR_RETURN(
-      service::ServingReload r,
-      service::ReloadServing(*store, ctx.models, ctx.creators, ctx.directory, ctx.clock()));
+  SPHERE_ASSIGN_OR_RETURN(service::ServingReload r,
+                          service::ReloadServing(*store, ctx.models, ctx.creators, ctx.directory,
+                                                 ctx.ranking, ctx.clock()));
   json out;
   out["changed"] = r.models.changed();
   out["plep"] = {{"before", r.models.plep_before}, {"after", r.models.plep_after}};

@@ -16,6 +16,7 @@
 #include "service/creator_directory.h"
 #include "service/model_set.h"
 #include "service/store_pool.h"
+#include "service/value_ranking.h"
 
 namespace sphere::api {
 
@@ -36,6 +37,7 @@ class ApiContext {
   service::StorePool& stores;
   service::ModelSet& models;
   service::CreatorDirectory& directory;
+  service::ValueRanking& ranking;
   service::CreatorCache& creators;
   const features::PostFeaturizer& featurizer;
   const features::ImageFeaturizer* images;  // null when image features could not load

@@ -104,6 +104,19 @@ JsonWriter& JsonWriter::Null() {
 void JsonWriter::AppendEscaped(std::string_view s) {
   out_ += '"';
   for (size_t i = 0; i < s.size();) {
+    // A run of printable ASCII that needs no escape is appended at once (feature names,
+    // groups, most captions): byte-by-byte appends were 5% of a PLEP request.
+    size_t run = i;
+    while (run < s.size()) {
+      const unsigned char r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out_.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {

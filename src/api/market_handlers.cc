@@ -55,8 +55,7 @@ Result<Response> Rank(const Call& call) {
   // The niche and the follower bounds against each other, before the store is read.
   SPHERE_RETURN_IF_ERROR(market::ValidateRankQuery(rank));
 
-  SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, call.context.stores.Acquire());
-  SPHERE_ASSIGN_OR_RETURN(std::vector<MarketValue> values, service::RankStoredValues(*store, rank));
+  SPHERE_ASSIGN_OR_RETURN(std::vector<MarketValue> values, call.context.ranking.Query(rank));
   json results = json::array();
   int position = 0;
   for (const MarketValue& v : values) {

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "features/assets.h"
 #include "http/server.h"
+#include "service/model_admin_service.h"
 #include "service/user_service.h"
 
 namespace sphere::cli {
@@ -69,18 +70,16 @@ class ReloadOnHangup {
       fmt::print(stderr, "sphere serve: reload: {}\n", store.status().ToString());
       return;
     }
-    Result<service::ReloadReport> report = ctx.models.Reload(**store, Now());
-    if (!report.ok()) {
-      fmt::print(stderr, "sphere serve: reload refused, still serving the loaded models: {}\n",
-                 report.status().ToString());
-    } else {
-      fmt::print(stderr, "sphere serve: models plep {} -> {}, market_value {} -> {}\n",
-                 report->plep_before, report->plep_after, report->value_before,
-                 report->value_after);
-      ctx.creators.Clear();  // cached creators carry niches the new models may read differently
+    Result<service::ServingReload> reloaded = service::ReloadServing(
+        **store, ctx.models, ctx.creators, ctx.directory, ctx.ranking, Now());
+    if (!reloaded.ok()) {
+      fmt::print(stderr, "sphere serve: reload refused: {}\n", reloaded.status().ToString());
+      return;
     }
-    const Status rebuilt = ctx.directory.Rebuild(**store);
-    if (!rebuilt.ok()) fmt::print(stderr, "sphere serve: directory: {}\n", rebuilt.ToString());
+    const service::ReloadReport& r = reloaded->models;
+    fmt::print(stderr, "sphere serve: models plep {} -> {}, market_value {} -> {}; {} creators\n",
+               r.plep_before, r.plep_after, r.value_before, r.value_after,
+               reloaded->directory_creators);
   }
 
   api::Api& api_;
@@ -100,10 +99,12 @@ Status RunServe(const GlobalOptions& global, const ServeFlags& flags) {
                           service::StorePool::Open(global.store_url));
   std::unique_ptr<service::ModelSet> models;
   std::unique_ptr<service::CreatorDirectory> directory;
+  std::unique_ptr<service::ValueRanking> ranking;
   {
     SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, stores->Acquire());
     SPHERE_ASSIGN_OR_RETURN(models, service::ModelSet::Load(*store, Now()));
     SPHERE_ASSIGN_OR_RETURN(directory, service::CreatorDirectory::Build(*store));
+    SPHERE_ASSIGN_OR_RETURN(ranking, service::ValueRanking::Build(*store));
   }
   const features::AssetDir assets = features::AssetDir::Locate(flags.assets);
   SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<features::PostFeaturizer> featurizer,
@@ -118,9 +119,9 @@ Status RunServe(const GlobalOptions& global, const ServeFlags& flags) {
   options.image_root = flags.image_root;
   SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<api::AccessLog> access_log,
                           api::AccessLog::Open(flags.access_log));
-  api::Api api(
-      api::ApiContext{*stores, *models, *directory, creators, *featurizer, images.get(), options},
-      std::move(access_log));
+  api::Api api(api::ApiContext{*stores, *models, *directory, *ranking, creators, *featurizer,
+                               images.get(), options},
+               std::move(access_log));
 
   http::ServerOptions server_options;
   server_options.address = flags.address;

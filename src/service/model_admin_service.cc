@@ -56,7 +56,8 @@ Result<std::vector<ModelKindListing>> ListRegisteredModels(Store& store, const M
 }
 
 Result<ServingReload> ReloadServing(Store& store, ModelSet& models, CreatorCache& creators,
-                                    CreatorDirectory& directory, UnixSeconds now) {
+                                    CreatorDirectory& directory, ValueRanking& ranking,
+                                    UnixSeconds now) {
   const std::shared_ptr<const Models> before = models.Current();
   Result<ReloadReport> reloaded = models.Reload(store, now);
   if (!reloaded.ok()) {
@@ -76,6 +77,8 @@ Result<ServingReload> ReloadServing(Store& store, ModelSet& models, CreatorCache
   SPHERE_RETURN_IF_ERROR(directory.Rebuild(store).WithContext(
       "models reloaded, but the creator directory could not be rebuilt"));
   out.directory_creators = directory.size();
+  SPHERE_RETURN_IF_ERROR(ranking.Rebuild(store).WithContext(
+      "models reloaded, but the value ranking could not be rebuilt"));
   return out;
 }
 

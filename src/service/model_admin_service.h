@@ -14,6 +14,7 @@
 #include "service/creator_cache.h"
 #include "service/creator_directory.h"
 #include "service/model_set.h"
+#include "service/value_ranking.h"
 #include "store/store.h"
 
 namespace sphere::service {
@@ -49,11 +50,13 @@ struct ServingReload {
 };
 
 // Loads the newest registered models and swaps them in, then empties the creator cache and
-// rebuilds the directory from the store (a reload is how another replica's writes and a new
-// `sphere value` run reach this server). When the newest model is refused the models served
-// stay and the error is FailedPrecondition saying so and which versions are still served,
-// with the loader's reason (Unavailable when the store cannot be reached stays Unavailable).
+// rebuilds the directory and the value ranking from the store (a reload is how another replica's
+// writes and a new `sphere value` run reach this server). When the newest model is refused the
+// models served stay and the error is FailedPrecondition saying so and which versions are still
+// served, with the loader's reason (Unavailable when the store cannot be reached stays
+// Unavailable).
 Result<ServingReload> ReloadServing(Store& store, ModelSet& models, CreatorCache& creators,
-                                    CreatorDirectory& directory, UnixSeconds now);
+                                    CreatorDirectory& directory, ValueRanking& ranking,
+                                    UnixSeconds now);
 
 }  // namespace sphere::service

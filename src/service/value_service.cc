@@ -18,6 +18,7 @@
 #include "model/value/value_dataset.h"
 #include "service/model_registry.h"
 #include "service/plep_service.h"
+#include "service/value_ranking.h"
 
 namespace sphere::service {
 namespace {
@@ -605,34 +606,8 @@ std::string ValuesCsv(const std::vector<MarketValue>& values) {
 
 Result<std::vector<MarketValue>> RankStoredValues(Store& store, const market::RankQuery& query) {
   SPHERE_RETURN_IF_ERROR(market::ValidateRankQuery(query));
-  std::vector<MarketValue> values;
-  std::vector<market::RankEntry> entries;
-  SPHERE_RETURN_IF_ERROR(store.ForEachLatestMarketValue(
-      [&](const MarketValue& v) {
-        market::RankEntry e;
-        e.creator_id = static_cast<int64_t>(values.size());  // position: the answer maps back
-        e.platform = v.platform;
-        e.handle = v.creator_handle;
-        e.niche = v.niche;
-        e.followers = v.followers;
-        e.value = v.fee_mid;
-        e.score = v.score;
-        e.momentum = v.momentum;
-        entries.push_back(std::move(e));
-        // The ranking does not read the evidence. Swapped out, not assigned: assigning "{}" keeps
-        // the evidence's buffer (a std::string does not shrink), which held 2.4 GB over 1M values.
-        MarketValue light = v;
-        std::string("{}").swap(light.evidence_json);
-        values.push_back(std::move(light));
-        return Status::Ok();
-      },
-      Store::EvidenceColumn::kSkip));  // ranking never reads the evidence
-  const market::RankIndex index = market::RankIndex::Build(std::move(entries));
-  std::vector<MarketValue> answer;
-  for (const market::RankEntry* e : index.Query(query)) {
-    answer.push_back(std::move(values[static_cast<size_t>(e->creator_id)]));
-  }
-  return answer;
+  SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<ValueRanking> ranking, ValueRanking::Build(store));
+  return ranking->Query(query);
 }
 
 }  // namespace sphere::service

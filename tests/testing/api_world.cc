@@ -114,12 +114,14 @@ Result<std::unique_ptr<ApiWorld>> ApiWorld::Open(api::ApiOptions options) {
   SPHERE_ASSIGN_OR_RETURN(w->stores_, service::StorePool::Open(url));
   SPHERE_ASSIGN_OR_RETURN(w->models_, service::ModelSet::Load(*w->store_, kTrainedAt));
   SPHERE_ASSIGN_OR_RETURN(w->directory_, service::CreatorDirectory::Build(*w->store_));
+  SPHERE_ASSIGN_OR_RETURN(w->ranking_, service::ValueRanking::Build(*w->store_));
   w->creators_ = std::make_unique<service::CreatorCache>(256);
   const features::AssetDir assets(SourceDir() / "var/assets");
   SPHERE_ASSIGN_OR_RETURN(w->featurizer_, features::PostFeaturizer::Create(assets));
   SPHERE_ASSIGN_OR_RETURN(w->images_, features::ImageFeaturizer::Create(assets));
-  api::ApiContext context{*w->stores_,     *w->models_,      *w->directory_,    *w->creators_,
-                          *w->featurizer_, w->images_.get(), std::move(options)};
+  api::ApiContext context{*w->stores_,  *w->models_,     *w->directory_,
+                          *w->ranking_, *w->creators_,   *w->featurizer_,
+                          w->images_.get(), std::move(options)};
   w->api_ = std::make_unique<api::Api>(std::move(context), nullptr);
 
   // The Kim creator with the most posts that has a stored value.

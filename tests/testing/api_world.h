@@ -52,6 +52,7 @@ class ApiWorld {
   std::unique_ptr<service::StorePool> stores_;
   std::unique_ptr<service::ModelSet> models_;
   std::unique_ptr<service::CreatorDirectory> directory_;
+  std::unique_ptr<service::ValueRanking> ranking_;
   std::unique_ptr<service::CreatorCache> creators_;
   std::unique_ptr<features::PostFeaturizer> featurizer_;
   std::unique_ptr<features::ImageFeaturizer> images_;
