@@ -117,4 +117,11 @@ std::string NormalizeHandle(std::string_view raw) {
   return out;
 }
 
+std::string CreatorKeyText(Platform platform, std::string_view handle) {
+  std::string key(ToString(platform));
+  key += '/';
+  key += handle;
+  return key;
+}
+
 }  // namespace sphere

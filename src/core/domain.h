@@ -42,6 +42,9 @@ inline constexpr int64_t kTierLowerBound[] = {0, 10'000, 100'000, 500'000, 1'000
 // handles are case-insensitive). Returns "" when nothing is left. A normalised handle
 // normalises to itself.
 std::string NormalizeHandle(std::string_view raw);
+// "instagram/handle": how creators are keyed in maps and named in messages, and what the
+// creator split (core/split.h) hashes.
+std::string CreatorKeyText(Platform platform, std::string_view handle);
 
 // Unix seconds, UTC.
 using UnixSeconds = int64_t;

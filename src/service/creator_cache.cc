@@ -1,20 +1,10 @@
 #include "service/creator_cache.h"
 
 namespace sphere::service {
-namespace {
-
-std::string KeyOf(Platform platform, std::string_view handle) {
-  std::string key(ToString(platform));
-  key += '/';
-  key += handle;
-  return key;
-}
-
-}  // namespace
 
 Result<std::shared_ptr<const PlepCreator>> CreatorCache::Get(StorePool& stores, Platform platform,
                                                              std::string_view handle) {
-  std::string key = KeyOf(platform, handle);
+  std::string key = CreatorKeyText(platform, handle);
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(key);
@@ -51,7 +41,7 @@ Result<std::shared_ptr<const PlepCreator>> CreatorCache::Get(StorePool& stores, 
 
 void CreatorCache::Invalidate(Platform platform, std::string_view handle) {
   std::lock_guard lock(mutex_);
-  auto it = slots_.find(KeyOf(platform, handle));
+  auto it = slots_.find(CreatorKeyText(platform, handle));
   if (it == slots_.end()) return;
   order_.erase(it->second.position);
   slots_.erase(it);

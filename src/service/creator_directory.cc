@@ -8,13 +8,6 @@
 namespace sphere::service {
 namespace {
 
-std::string KeyOf(Platform platform, std::string_view handle) {
-  std::string key(ToString(platform));
-  key += '/';
-  key += handle;
-  return key;
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -107,18 +100,18 @@ Result<CreatorDirectory::Index> CreatorDirectory::Load(Store& store) {
   std::vector<Creator> creators;
   std::unordered_map<std::string, size_t> position;
   SPHERE_RETURN_IF_ERROR(store.ForEachCreator([&](const Creator& c) {
-    position.emplace(KeyOf(c.platform, c.handle), creators.size());
+    position.emplace(CreatorKeyText(c.platform, c.handle), creators.size());
     creators.push_back(c);
     return Status::Ok();
   }));
   std::vector<Activity> activity(creators.size());
   SPHERE_RETURN_IF_ERROR(store.ForEachPost([&](const Post& p) {
-    auto it = position.find(KeyOf(p.platform, p.creator_handle));
+    auto it = position.find(CreatorKeyText(p.platform, p.creator_handle));
     if (it != position.end()) activity[it->second].AddPost(p);
     return Status::Ok();
   }));
   SPHERE_RETURN_IF_ERROR(store.ForEachSnapshot([&](const Snapshot& s) {
-    auto it = position.find(KeyOf(s.platform, s.creator_handle));
+    auto it = position.find(CreatorKeyText(s.platform, s.creator_handle));
     if (it != position.end()) activity[it->second].AddSnapshot(s);
     return Status::Ok();
   }));
@@ -160,7 +153,7 @@ void CreatorDirectory::Reindex(Index& index) {
   for (size_t i = 0; i < index.entries.size(); ++i) {
     const DirectoryEntry& e = index.entries[i];
     index.by_id.emplace(e.id, i);
-    index.by_key.emplace(KeyOf(e.platform, e.handle), i);
+    index.by_key.emplace(CreatorKeyText(e.platform, e.handle), i);
     index.search_text.push_back(Lower(e.handle) + "\n" + Lower(e.display_name));
   }
 }
@@ -188,7 +181,7 @@ std::optional<DirectoryEntry> CreatorDirectory::Find(int64_t creator_id) const {
 std::optional<DirectoryEntry> CreatorDirectory::Find(Platform platform,
                                                      std::string_view handle) const {
   std::shared_lock lock(mutex_);
-  auto it = index_.by_key.find(KeyOf(platform, handle));
+  auto it = index_.by_key.find(CreatorKeyText(platform, handle));
   if (it == index_.by_key.end()) return std::nullopt;
   return index_.entries[it->second];
 }

@@ -11,13 +11,6 @@
 namespace sphere::service {
 namespace {
 
-std::string CreatorKeyText(Platform platform, std::string_view handle) {
-  std::string key(ToString(platform));
-  key += '/';
-  key += handle;
-  return key;
-}
-
 bool HasText(const Post& post) { return !post.caption.empty() || !post.image_description.empty(); }
 
 bool IsKimSource(std::string_view source) { return source.rfind("kim_", 0) == 0; }
@@ -145,10 +138,9 @@ Result<TrainNicheReport> TrainNiche(Store& store, const TrainNicheOptions& optio
   report.version = trained.classifier.version();
   report.metrics_table = trained.report;
 
-  SPHERE_ASSIGN_OR_RETURN(
-      std::filesystem::path dir,
-      NewModelDir(niche::NicheModelDir(options.models_dir, report.version), "niche model",
-                  report.version));
+  SPHERE_ASSIGN_OR_RETURN(std::filesystem::path dir,
+                          NewModelDir(niche::NicheModelDir(options.models_dir, report.version),
+                                      "niche model", report.version));
   SPHERE_RETURN_IF_ERROR(niche::SaveNicheModel(trained, dir));
   report.model_dir = dir;
 

@@ -22,15 +22,11 @@
 namespace sphere::service {
 namespace {
 
-std::string CreatorKeyOf(Platform platform, std::string_view handle) {
-  return std::string(ToString(platform)) + "/" + std::string(handle);
-}
-
 plep::PlepRow RowOf(const Creator& creator, const Post& post,
                     const features::PostFeatures& features,
                     const std::optional<std::string>& niche) {
   plep::PlepRow row;
-  row.creator_key = CreatorKeyOf(creator.platform, creator.handle);
+  row.creator_key = CreatorKeyText(creator.platform, creator.handle);
   row.post_id = post.external_id;
   row.platform = post.platform;
   row.media_type = post.media_type;
@@ -219,17 +215,17 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
   // The file's creators (the newest profile of each, as a store would keep) and their posts.
   std::unordered_map<std::string, PlepCreator> creators;
   for (Creator& c : sink.creators) {
-    const std::string key = CreatorKeyOf(c.platform, c.handle);
+    const std::string key = CreatorKeyText(c.platform, c.handle);
     auto it = creators.find(key);
     if (it == creators.end() || c.stats_as_of >= it->second.creator.stats_as_of) {
       creators[key].creator = std::move(c);
     }
   }
   for (const Post& p : sink.posts) {
-    creators[CreatorKeyOf(p.platform, p.creator_handle)].posts.push_back(p);
+    creators[CreatorKeyText(p.platform, p.creator_handle)].posts.push_back(p);
   }
   for (const Snapshot& s : sink.snapshots) {
-    creators[CreatorKeyOf(s.platform, s.creator_handle)].snapshots.push_back(s);
+    creators[CreatorKeyText(s.platform, s.creator_handle)].snapshots.push_back(s);
   }
   for (auto& [key, data] : creators) {
     const bool profiled = !data.creator.handle.empty();
@@ -261,7 +257,7 @@ Result<PredictPostsReport> PredictPostsFile(const plep::PlepModel& model,
   std::vector<double> predicted, actual;
   int inside = 0;
   for (const Post& post : sink.posts) {
-    const PlepCreator& data = creators[CreatorKeyOf(post.platform, post.creator_handle)];
+    const PlepCreator& data = creators[CreatorKeyText(post.platform, post.creator_handle)];
     features::CreatorContext context{&data.creator, {}, {}};
     features::PostDraft draft = features::DraftFromPost(post);
     UnixSeconds at = 0;

@@ -29,10 +29,6 @@ constexpr int kComparables = 5;
 constexpr size_t kEvidenceObservations = 12;
 constexpr size_t kEvidenceContributions = 5;
 
-std::string KeyOf(Platform platform, std::string_view handle) {
-  return std::string(ToString(platform)) + "/" + std::string(handle);
-}
-
 std::optional<double> ExtraNumber(const std::string& extra_json, std::string_view a,
                                   std::string_view b = {}) {
   const json extra = json::parse(extra_json, nullptr, /*allow_exceptions=*/false);
@@ -65,12 +61,12 @@ Result<ValueInputs> LoadValueInputs(Store& store, const value::ProgressFn& progr
   std::unordered_map<std::string, size_t> index;
   index.reserve(creators.size());
   for (size_t i = 0; i < creators.size(); ++i)
-    index[KeyOf(creators[i].platform, creators[i].handle)] = i;
+    index[CreatorKeyText(creators[i].platform, creators[i].handle)] = i;
   std::vector<std::vector<Snapshot>> snapshots(creators.size());
   std::vector<std::vector<Post>> posts(creators.size());
   if (progress) progress("snapshots", 0, 3);
   SPHERE_RETURN_IF_ERROR(store.ForEachSnapshot([&](const Snapshot& s) {
-    const auto it = index.find(KeyOf(s.platform, s.creator_handle));
+    const auto it = index.find(CreatorKeyText(s.platform, s.creator_handle));
     if (it == index.end()) return Status::Ok();
     const int64_t id = creators[it->second].id;
     if (s.source == "global_youtube_2023") {
@@ -88,7 +84,7 @@ Result<ValueInputs> LoadValueInputs(Store& store, const value::ProgressFn& progr
   if (progress) progress("posts", 1, 3);
   SPHERE_RETURN_IF_ERROR(store.ForEachPost([&](const Post& p) {
     if (!p.posted_at || !p.likes || !p.comments) return Status::Ok();
-    const auto it = index.find(KeyOf(p.platform, p.creator_handle));
+    const auto it = index.find(CreatorKeyText(p.platform, p.creator_handle));
     if (it == index.end()) return Status::Ok();
     Post light;  // the history reads counts, time and format: drop captions early
     light.posted_at = p.posted_at;
@@ -284,7 +280,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
       std::string which;
       for (size_t i : matches) {
         which += ' ';
-        which += KeyOf(in.histories[i].platform, handle);
+        which += CreatorKeyText(in.histories[i].platform, handle);
       }
       return InvalidArgument("creator: '" + *options.creator +
                              "' is on more than one platform; name one of:" + which);
@@ -364,7 +360,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     for (size_t k = 0; k < valued.size(); ++k) {
       const value::CreatorHistory& h = in.histories[valued[k].history];
       by_platform[std::string(ToString(h.platform))].push_back(k);
-      if (!h.niche.empty()) by_niche[KeyOf(h.platform, h.niche)].push_back(k);
+      if (!h.niche.empty()) by_niche[CreatorKeyText(h.platform, h.niche)].push_back(k);
     }
     auto fill = [&](const std::map<std::string, std::vector<size_t>>& groups,
                     std::vector<double>& out) {

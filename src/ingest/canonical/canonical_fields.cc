@@ -572,15 +572,6 @@ std::string LeadingHeader(std::span<const Field<Snapshot>> fields) {
   return LeadingHeaderImpl(fields);
 }
 
-namespace {
-std::string CreatorKeyText(Platform platform, std::string_view handle) {
-  std::string key(ToString(platform));
-  key += '/';
-  key += handle;
-  return key;
-}
-}  // namespace
-
 Status Emitter::EnsureCreator(Platform platform, const std::string& handle) {
   if (!seen_.insert(CreatorKeyText(platform, handle)).second) return Status::Ok();
   // Not even a source: an empty one is stored as unknown, so a minimal creator can never
