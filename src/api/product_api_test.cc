@@ -674,6 +674,22 @@ TEST_F(ProductApiTest, ReloadWithNothingNewKeepsTheVersionsAndRebuildsTheDirecto
   newer.score = 42.5;
   ASSERT_OK(world_->store().WriteMarketValues({newer}));
   EXPECT_NE(Json(Get("/api/v1/influencers/" + SeedId(), brand_))["market_score"], 42.5);
+  // The rank index answers from memory too: the creator's score there, or null when the
+  // query's top 1000 leaves them out.
+  const std::string rank_query = "/api/v1/rank?platform=instagram&limit=1000" +
+                                 (newer.niche.empty() ? "" : "&niche=" + newer.niche);
+  auto ranked_score = [&]() -> json {
+    const Response ranked = Get(rank_query, brand_);
+    EXPECT_EQ(ranked.status, 200) << ranked.body;
+    const json body = Json(ranked);
+    for (const json& row : body["results"]) {
+      if (row["id"] == before["id"]) return row["score"];
+    }
+    return nullptr;
+  };
+  const json ranked_before = ranked_score();
+  ASSERT_FALSE(ranked_before.is_null()) << "the creator should rank in " << rank_query;
+  EXPECT_NE(ranked_before, 42.5);
 
   const Response r = Post("/api/v1/admin/models/reload", json::object(), admin_);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -683,6 +699,7 @@ TEST_F(ProductApiTest, ReloadWithNothingNewKeepsTheVersionsAndRebuildsTheDirecto
   EXPECT_EQ(j["market_value"]["before"], j["market_value"]["after"]);
   EXPECT_GT(j["directory_creators"].get<int64_t>(), 0);
   EXPECT_EQ(Json(Get("/api/v1/influencers/" + SeedId(), brand_))["market_score"], 42.5);
+  EXPECT_EQ(ranked_score(), 42.5);
 }
 
 TEST_F(ProductApiTest, ReloadRefusingABrokenNewestModelKeepsServingTheOld) {
