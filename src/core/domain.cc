@@ -81,6 +81,31 @@ std::string_view ToString(FollowerTier t) {
   return "?";
 }
 
+std::string_view ToString(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kDead:
+      return "dead";
+  }
+  return "?";
+}
+
+Result<DeliveryState> ParseDeliveryState(std::string_view text) {
+  static constexpr DeliveryState kAll[] = {DeliveryState::kPending, DeliveryState::kDelivered,
+                                           DeliveryState::kDead};
+  return ParseEnum(text, kAll, "state");
+}
+
+Result<FollowerTier> ParseTier(std::string_view text) {
+  static constexpr FollowerTier kAll[] = {FollowerTier::kNano, FollowerTier::kMicro,
+                                          FollowerTier::kMid, FollowerTier::kMacro,
+                                          FollowerTier::kMega};
+  return ParseEnum(text, kAll, "tier");
+}
+
 Result<Platform> ParsePlatform(std::string_view text) {
   static constexpr Platform kAll[] = {Platform::kInstagram, Platform::kTikTok, Platform::kYouTube};
   return ParseEnum(text, kAll, "platform");

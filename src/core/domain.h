@@ -33,6 +33,7 @@ std::string_view ToString(FollowerTier t);  // "nano" | "micro" | "mid" | "macro
 Result<Platform> ParsePlatform(std::string_view text);
 Result<MediaType> ParseMediaType(std::string_view text);
 Result<Role> ParseRole(std::string_view text);
+Result<FollowerTier> ParseTier(std::string_view text);
 
 FollowerTier TierOf(int64_t followers);
 inline constexpr int64_t kTierLowerBound[] = {0, 10'000, 100'000, 500'000, 1'000'000};
@@ -178,6 +179,50 @@ struct AlertEvent {
   int64_t creator_id = 0;
   UnixSeconds fired_at = 0;
   std::string payload_json = "{}";
+  int64_t owner_user_id = 0;  // the rule's owner: filled by the store on read (ignored on write)
+};
+
+// Where the alerts engine left one rule for one creator (src/alerts/engine.h): whether the
+// rule's condition held at the last evaluation (a firing needs it to go from false to true:
+// one event per crossing), the reference a drop_by rule measures from (the peak since it
+// last fired), and when it last fired for this creator (its cooldown). Unique per
+// (rule_id, creator_id); deleting the rule deletes its states.
+struct AlertState {
+  int64_t rule_id = 0;
+  int64_t creator_id = 0;
+  bool inside = false;
+  std::optional<double> reference;
+  std::optional<UnixSeconds> last_fired_at;
+  UnixSeconds updated_at = 0;
+};
+
+// Where an owner wants their alert events POSTed, signed with HMAC-SHA256 under `secret`.
+struct Webhook {
+  int64_t id = 0;
+  int64_t owner_user_id = 0;
+  std::string url;     // http:// or https://
+  std::string secret;  // the signing key; the owner sees it once, when the webhook is made
+  bool enabled = true;
+  UnixSeconds created_at = 0;
+};
+
+// pending: waiting for (another) attempt; delivered: a 2xx came back; dead: every attempt
+// failed (the dead-letter state; an owner can requeue it).
+enum class DeliveryState { kPending, kDelivered, kDead };
+std::string_view ToString(DeliveryState s);  // "pending" | "delivered" | "dead"
+Result<DeliveryState> ParseDeliveryState(std::string_view text);
+
+// One event on its way to one webhook. Unique per (webhook_id, event_id).
+struct WebhookDelivery {
+  int64_t id = 0;
+  int64_t webhook_id = 0;
+  int64_t event_id = 0;
+  DeliveryState state = DeliveryState::kPending;
+  int32_t attempts = 0;
+  UnixSeconds next_attempt_at = 0;     // pending: not before this instant
+  std::optional<int32_t> last_status;  // the HTTP status of the last attempt (none: no answer)
+  std::string last_error;              // "" after success
+  UnixSeconds updated_at = 0;
 };
 
 struct ModelRecord {

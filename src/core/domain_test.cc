@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 namespace sphere {
 namespace {
 
@@ -45,6 +48,38 @@ TEST(ParseMediaTypeAndRole, RoundTripEveryValue) {
     EXPECT_EQ(*ParseMediaType(ToString(m)), m);
   }
   for (Role r : {Role::kBrand, Role::kCreator, Role::kAdmin}) EXPECT_EQ(*ParseRole(ToString(r)), r);
+}
+
+TEST(ParseDeliveryState, RoundTripsEveryStateInAnyCaseAndRejectsUnknownNamingTheField) {
+  for (DeliveryState s :
+       {DeliveryState::kPending, DeliveryState::kDelivered, DeliveryState::kDead}) {
+    ASSERT_TRUE(ParseDeliveryState(ToString(s)).ok()) << ToString(s);
+    EXPECT_EQ(*ParseDeliveryState(ToString(s)), s);
+  }
+  EXPECT_EQ(ToString(DeliveryState::kPending), "pending");
+  EXPECT_EQ(ToString(DeliveryState::kDelivered), "delivered");
+  EXPECT_EQ(ToString(DeliveryState::kDead), "dead");
+  EXPECT_EQ(*ParseDeliveryState("DEAD"), DeliveryState::kDead);
+  for (std::string_view bad : {"", "failed", "pending "}) {
+    Result<DeliveryState> parsed = ParseDeliveryState(bad);
+    ASSERT_FALSE(parsed.ok()) << "'" << bad << "'";
+    EXPECT_EQ(parsed.error().code(), Code::kInvalidArgument);
+    EXPECT_EQ(parsed.error().message(),
+              "state: '" + std::string(bad) + "' is not one of pending|delivered|dead");
+  }
+}
+
+TEST(ParseTier, RoundTripsEveryTierInAnyCaseAndRejectsUnknownNamingTheField) {
+  for (FollowerTier t : {FollowerTier::kNano, FollowerTier::kMicro, FollowerTier::kMid,
+                         FollowerTier::kMacro, FollowerTier::kMega}) {
+    ASSERT_TRUE(ParseTier(ToString(t)).ok()) << ToString(t);
+    EXPECT_EQ(*ParseTier(ToString(t)), t);
+  }
+  EXPECT_EQ(*ParseTier("Mega"), FollowerTier::kMega);
+  Result<FollowerTier> bad = ParseTier("giga");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(bad.error().message(), "tier: 'giga' is not one of nano|micro|mid|macro|mega");
 }
 
 }  // namespace

@@ -305,6 +305,37 @@ inline Status ValidateDraft(const Draft& draft) {
   return Status::Ok();
 }
 
+// The checks every backend applies before writing a Webhook: InvalidArgument naming the field.
+// url: http:// or https:// followed by a host, at most 2048 bytes, printable ASCII without
+// spaces; secret: 16..256 bytes of printable ASCII.
+inline constexpr size_t kMaxWebhookUrlBytes = 2048;
+inline constexpr size_t kMinWebhookSecretBytes = 16;
+inline constexpr size_t kMaxWebhookSecretBytes = 256;
+inline Status ValidateWebhook(const Webhook& webhook) {
+  const std::string_view url = webhook.url;
+  const bool http = url.substr(0, 7) == "http://";
+  const bool https = url.substr(0, 8) == "https://";
+  if (!http && !https) return InvalidArgument("url: must start with http:// or https://");
+  if (url.size() <= (https ? 8u : 7u)) return InvalidArgument("url: names no host");
+  if (url.size() > kMaxWebhookUrlBytes) {
+    return InvalidArgument("url: must be at most " + std::to_string(kMaxWebhookUrlBytes) +
+                           " bytes");
+  }
+  for (char c : url) {
+    if (c <= 0x20 || c > 0x7E) return InvalidArgument("url: must be printable ASCII, no spaces");
+  }
+  const std::string_view secret = webhook.secret;
+  if (secret.size() < kMinWebhookSecretBytes || secret.size() > kMaxWebhookSecretBytes) {
+    return InvalidArgument("secret: must be " + std::to_string(kMinWebhookSecretBytes) + ".." +
+                           std::to_string(kMaxWebhookSecretBytes) + " bytes, got " +
+                           std::to_string(secret.size()));
+  }
+  for (char c : secret) {
+    if (c < 0x20 || c > 0x7E) return InvalidArgument("secret: must be printable ASCII");
+  }
+  return Status::Ok();
+}
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -359,9 +390,60 @@ class Store {
   // NotFound when the rule does not exist or belongs to someone else.
   virtual Status DeleteAlertRule(int64_t owner_user_id, int64_t rule_id) = 0;
   virtual Result<AlertEvent> AppendAlertEvent(const AlertEvent& event) = 0;
-  // Events of the owner's rules with id > after_id, oldest first, at most `limit`.
+  // Events of the owner's rules with id > after_id, oldest first, at most `limit`
+  // (owner_user_id set). InvalidArgument for limit <= 0.
   virtual Result<std::vector<AlertEvent>> ListAlertEvents(int64_t owner_user_id, int64_t after_id,
                                                           int limit) = 0;
+
+  // --- The alerts engine (src/alerts, service/alert_evaluator.h) ---
+  // Every enabled rule of every owner, in id order: what the engine indexes.
+  virtual Result<std::vector<AlertRule>> ListEnabledAlertRules() = 0;
+  // The engine's state of every rule that has one for this creator, in rule id order.
+  virtual Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) = 0;
+  // One evaluation, in ONE transaction, so an event is stored before anyone is told of it and a
+  // crash leaves either all of it or none:
+  //   - upserts each state (by rule_id, creator_id);
+  //   - appends each event (rule_id, creator_id, fired_at, payload_json as given);
+  //   - for each event, adds a pending delivery to every enabled webhook of the rule's owner,
+  //     with next_attempt_at = the event's fired_at.
+  // States and events of a rule that no longer exists are skipped (deleted while it was being
+  // evaluated). A creator_id naming no creator is NotFound and a payload_json that is not a
+  // JSON object InvalidArgument; either way nothing is written. Returns the events appended,
+  // with id and owner_user_id set, in the order given (skipped ones left out).
+  virtual Result<std::vector<AlertEvent>> CommitAlertEvaluation(
+      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) = 0;
+  // Events of every owner with id > after_id, oldest first, at most `limit` (owner_user_id
+  // set): what a server's stream dispatcher reads. InvalidArgument for limit <= 0.
+  virtual Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) = 0;
+
+  // Webhooks are owned like alert rules. Create refuses what ValidateWebhook refuses
+  // (InvalidArgument naming url or secret) and an owner naming no user (NotFound).
+  virtual Result<Webhook> CreateWebhook(const Webhook& webhook) = 0;
+  // The owner's webhooks, in id order.
+  virtual Result<std::vector<Webhook>> ListWebhooks(int64_t owner_user_id) = 0;
+  // NotFound when missing or someone else's (the same message). Deletes its deliveries.
+  virtual Status DeleteWebhook(int64_t owner_user_id, int64_t webhook_id) = 0;
+  // Pending deliveries of enabled webhooks with next_attempt_at <= now, earliest
+  // next_attempt_at first (then id), at most `limit`, each with its webhook and event.
+  // InvalidArgument for limit <= 0.
+  struct DueDelivery {
+    WebhookDelivery delivery;
+    Webhook webhook;
+    AlertEvent event;  // owner_user_id set
+  };
+  virtual Result<std::vector<DueDelivery>> DueWebhookDeliveries(UnixSeconds now, int limit) = 0;
+  // Records an attempt on delivery.id: writes state, attempts, next_attempt_at, last_status,
+  // last_error and updated_at. NotFound when there is no such delivery.
+  virtual Status UpdateWebhookDelivery(const WebhookDelivery& delivery) = 0;
+  // The deliveries of one of the owner's webhooks, newest id first, only those in `state`
+  // when given, at most `limit`. NotFound for a webhook that is missing or someone else's;
+  // InvalidArgument for limit <= 0.
+  virtual Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(
+      int64_t owner_user_id, int64_t webhook_id, std::optional<DeliveryState> state, int limit) = 0;
+  // Puts one of the owner's deliveries back in the queue: state pending, attempts 0,
+  // next_attempt_at = now, last_error kept. NotFound when missing or someone else's.
+  virtual Result<WebhookDelivery> RequeueWebhookDelivery(int64_t owner_user_id, int64_t delivery_id,
+                                                         UnixSeconds now) = 0;
 
   // Models: (kind, version) is unique; a duplicate is AlreadyExists.
   virtual Result<ModelRecord> SaveModel(const ModelRecord& model) = 0;

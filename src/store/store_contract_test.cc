@@ -481,6 +481,40 @@ std::string Dump(const MarketValue& v) {
       .str();
 }
 
+std::string Dump(const AlertState& s) {
+  return Fields()
+      .Add("rule_id", s.rule_id)
+      .Add("creator_id", s.creator_id)
+      .Add("inside", s.inside)
+      .Add("reference", s.reference)
+      .Add("last_fired_at", s.last_fired_at)
+      .Add("updated_at", s.updated_at)
+      .str();
+}
+
+std::string Dump(const Webhook& w) {
+  return Fields()
+      .Add("owner_user_id", w.owner_user_id)
+      .Add("url", w.url)
+      .Add("secret", w.secret)
+      .Add("enabled", w.enabled)
+      .Add("created_at", w.created_at)
+      .str();
+}
+
+std::string Dump(const WebhookDelivery& d) {
+  return Fields()
+      .Add("webhook_id", d.webhook_id)
+      .Add("event_id", d.event_id)
+      .Add("state", std::string(ToString(d.state)))
+      .Add("attempts", d.attempts)
+      .Add("next_attempt_at", d.next_attempt_at)
+      .Add("last_status", d.last_status)
+      .Add("last_error", d.last_error)
+      .Add("updated_at", d.updated_at)
+      .str();
+}
+
 template <typename T>
 std::vector<std::string> DumpAll(const std::vector<T>& values) {
   std::vector<std::string> dumps;
@@ -1721,15 +1755,19 @@ TEST_P(AlertContractTest, UsersNeverSeeOtherOwnersAlertEvents) {
                        store_->AppendAlertEvent(Event(of_a.id, alice_id_, kT0)));
   ASSERT_OK_AND_ASSIGN(AlertEvent event_b,
                        store_->AppendAlertEvent(Event(of_b.id, alice_id_, kT0)));
+  EXPECT_EQ(event_a.owner_user_id, brand_a_.id);
+  EXPECT_EQ(event_b.owner_user_id, brand_b_.id);
 
   ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> seen_by_a,
                        store_->ListAlertEvents(brand_a_.id, 0, 100));
   ASSERT_THAT(seen_by_a, SizeIs(1));
   EXPECT_EQ(seen_by_a[0].id, event_a.id);
+  EXPECT_EQ(seen_by_a[0].owner_user_id, brand_a_.id);
   ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> seen_by_b,
                        store_->ListAlertEvents(brand_b_.id, 0, 100));
   ASSERT_THAT(seen_by_b, SizeIs(1));
   EXPECT_EQ(seen_by_b[0].id, event_b.id);
+  EXPECT_EQ(seen_by_b[0].owner_user_id, brand_b_.id);
 }
 
 TEST_P(AlertContractTest, AlertEventWithAnUnknownRuleOrCreatorIsInvalidArgument) {
@@ -1778,6 +1816,607 @@ TEST_P(AlertContractTest, NonPositiveEventLimitIsInvalidArgument) {
               IsError(Code::kInvalidArgument, HasSubstr("limit")));
   EXPECT_THAT(store_->ListAlertEvents(brand_a_.id, 0, -1).status(),
               IsError(Code::kInvalidArgument, HasSubstr("limit")));
+}
+
+// ---------------------------------------------------------------------------------------
+// The alerts engine: states, evaluations, webhooks and their deliveries
+
+Webhook MakeWebhook(int64_t owner_user_id, std::string url, bool enabled = true) {
+  Webhook webhook;
+  webhook.owner_user_id = owner_user_id;
+  webhook.url = std::move(url);
+  webhook.secret = "whsec_0123456789abcdef";
+  webhook.enabled = enabled;
+  webhook.created_at = kT0;
+  return webhook;
+}
+
+// A pending delivery as CommitAlertEvaluation makes it.
+WebhookDelivery Pending(int64_t webhook_id, const AlertEvent& event) {
+  WebhookDelivery delivery;
+  delivery.webhook_id = webhook_id;
+  delivery.event_id = event.id;
+  delivery.state = DeliveryState::kPending;
+  delivery.attempts = 0;
+  delivery.next_attempt_at = event.fired_at;
+  delivery.last_error = "";
+  delivery.updated_at = event.fired_at;
+  return delivery;
+}
+
+template <typename T>
+std::vector<int64_t> IdsOf(const std::vector<T>& rows) {
+  std::vector<int64_t> ids;
+  for (const T& row : rows) ids.push_back(row.id);
+  return ids;
+}
+
+class AlertEngineContractTest : public AlertContractTest {
+ protected:
+  void SetUp() override {
+    AlertContractTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(rule_a_, store_->CreateAlertRule(MakeRule(brand_a_.id, "of a")));
+    ASSERT_OK_AND_ASSIGN(rule_b_, store_->CreateAlertRule(MakeRule(brand_b_.id, "of b")));
+  }
+
+  static AlertState State(int64_t rule_id, int64_t creator_id, UnixSeconds updated_at) {
+    AlertState state;
+    state.rule_id = rule_id;
+    state.creator_id = creator_id;
+    state.inside = true;
+    state.reference = 1234.5678901234567;
+    state.last_fired_at = updated_at - 60;
+    state.updated_at = updated_at;
+    return state;
+  }
+
+  Webhook CreateWebhookOrDie(const Webhook& webhook) {
+    Result<Webhook> created = store_->CreateWebhook(webhook);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? *created : Webhook{};
+  }
+
+  std::vector<AlertEvent> Commit(const std::vector<AlertState>& states,
+                                 const std::vector<AlertEvent>& events) {
+    Result<std::vector<AlertEvent>> appended = store_->CommitAlertEvaluation(states, events);
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    return appended.ok() ? *appended : std::vector<AlertEvent>{};
+  }
+
+  std::vector<WebhookDelivery> DeliveriesOf(const Webhook& webhook,
+                                            std::optional<DeliveryState> state = std::nullopt) {
+    Result<std::vector<WebhookDelivery>> deliveries =
+        store_->ListWebhookDeliveries(webhook.owner_user_id, webhook.id, state, 1'000);
+    EXPECT_TRUE(deliveries.ok()) << deliveries.status().ToString();
+    return deliveries.ok() ? *deliveries : std::vector<WebhookDelivery>{};
+  }
+
+  std::vector<AlertEvent> AllEvents() {
+    Result<std::vector<AlertEvent>> events = store_->ListAlertEventsAfter(0, 1'000);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<AlertEvent>{};
+  }
+
+  std::vector<AlertState> StatesOf(int64_t creator_id) {
+    Result<std::vector<AlertState>> states = store_->AlertStatesOf(creator_id);
+    EXPECT_TRUE(states.ok()) << states.status().ToString();
+    return states.ok() ? *states : std::vector<AlertState>{};
+  }
+
+  std::vector<Store::DueDelivery> Due(UnixSeconds now, int limit = 1'000) {
+    Result<std::vector<Store::DueDelivery>> due = store_->DueWebhookDeliveries(now, limit);
+    EXPECT_TRUE(due.ok()) << due.status().ToString();
+    return due.ok() ? *due : std::vector<Store::DueDelivery>{};
+  }
+
+  // Turns a webhook off behind the Store's back (the Store has no call for it yet).
+  void Disable(const Webhook& webhook) {
+    const std::string no = GetParam() == "postgres" ? "false" : "0";
+    ASSERT_OK(backend_->ExecuteSql("UPDATE webhook SET enabled = " + no +
+                                   " WHERE id = " + std::to_string(webhook.id)));
+  }
+
+  AlertRule rule_a_;
+  AlertRule rule_b_;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, AlertEngineContractTest,
+                         ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(AlertEngineContractTest, ListEnabledAlertRulesListsEveryOwnersEnabledRulesInIdOrder) {
+  AlertRule off = MakeRule(brand_a_.id, "off");
+  off.enabled = false;
+  ASSERT_OK(store_->CreateAlertRule(off).status());
+  ASSERT_OK_AND_ASSIGN(AlertRule later, store_->CreateAlertRule(MakeRule(brand_b_.id, "later")));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> enabled, store_->ListEnabledAlertRules());
+  EXPECT_THAT(IdsOf(enabled), ElementsAre(rule_a_.id, rule_b_.id, later.id));
+  ASSERT_THAT(enabled, SizeIs(3));
+  EXPECT_EQ(Dump(enabled[0]), Dump(rule_a_));
+  EXPECT_EQ(Dump(enabled[2]), Dump(later));
+}
+
+TEST_P(AlertEngineContractTest, CommitStoresStatesAndEventsAndQueuesOneDeliveryPerEnabledWebhook) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  Webhook a_off = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/off", false));
+  Webhook a2 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "http://a.example.com:8080/two"));
+  Webhook b1 = CreateWebhookOrDie(MakeWebhook(brand_b_.id, "https://b.example.com/"));
+
+  AlertState full = State(rule_a_.id, alice_id_, kT0);
+  AlertState bare;  // nothing known yet: no reference, never fired
+  bare.rule_id = rule_b_.id;
+  bare.creator_id = alice_id_;
+  bare.updated_at = kT0;
+  AlertEvent for_b = Event(rule_b_.id, alice_id_, kT0 + 5);
+  AlertEvent for_a = Event(rule_a_.id, alice_id_, kT0 + 7);
+  for_a.payload_json = R"({"metric": "followers", "value": 9000000123, "name": "Zoë \"z\" 💄"})";
+  for_a.owner_user_id = 424'242;  // ignored on write
+
+  std::vector<AlertEvent> appended = Commit({full, bare}, {for_b, for_a});
+  ASSERT_THAT(appended, SizeIs(2));
+  EXPECT_GT(appended[0].id, 0);
+  EXPECT_GT(appended[1].id, appended[0].id);  // in the order given
+  EXPECT_EQ(Dump(appended[0]), Dump(for_b));
+  EXPECT_EQ(appended[0].owner_user_id, brand_b_.id);
+  EXPECT_EQ(Dump(appended[1]), Dump(for_a));
+  EXPECT_EQ(appended[1].payload_json, for_a.payload_json);
+  EXPECT_EQ(appended[1].owner_user_id, brand_a_.id);
+
+  EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(full), Dump(bare)));
+  EXPECT_THAT(StatesOf(bob_id_), IsEmpty());
+
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(Pending(a1.id, appended[1]))));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a2)), ElementsAre(Dump(Pending(a2.id, appended[1]))));
+  EXPECT_THAT(DeliveriesOf(a_off), IsEmpty());
+  EXPECT_THAT(DumpAll(DeliveriesOf(b1)), ElementsAre(Dump(Pending(b1.id, appended[0]))));
+
+  // The events are in both feeds, with their owners.
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> of_a, store_->ListAlertEvents(brand_a_.id, 0, 10));
+  ASSERT_THAT(of_a, SizeIs(1));
+  EXPECT_EQ(of_a[0].id, appended[1].id);
+  EXPECT_EQ(of_a[0].owner_user_id, brand_a_.id);
+  EXPECT_EQ(DumpAll(AllEvents()), DumpAll(appended));
+}
+
+TEST_P(AlertEngineContractTest, CommitReplacesTheStateOfTheSameRuleAndCreator) {
+  Commit({State(rule_a_.id, alice_id_, kT0), State(rule_a_.id, bob_id_, kT0)}, {});
+  AlertState left;
+  left.rule_id = rule_a_.id;
+  left.creator_id = alice_id_;
+  left.inside = false;
+  left.updated_at = kT0 + 10;
+  // Given twice in one evaluation: the last one wins, as if written one after the other.
+  AlertState last = State(rule_a_.id, bob_id_, kT0 + 20);
+  last.reference = -0.125;
+  EXPECT_THAT(Commit({left, State(rule_a_.id, bob_id_, kT0 + 15), last}, {}), IsEmpty());
+
+  EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(left)));
+  EXPECT_THAT(DumpAll(StatesOf(bob_id_)), ElementsAre(Dump(last)));
+}
+
+TEST_P(AlertEngineContractTest, AlertStatesOfListsInRuleIdOrder) {
+  ASSERT_OK_AND_ASSIGN(AlertRule third, store_->CreateAlertRule(MakeRule(brand_a_.id, "third")));
+  Commit({State(third.id, alice_id_, kT0), State(rule_b_.id, alice_id_, kT0),
+          State(rule_a_.id, alice_id_, kT0)},
+         {});
+  std::vector<int64_t> rule_ids;
+  for (const AlertState& state : StatesOf(alice_id_)) rule_ids.push_back(state.rule_id);
+  EXPECT_THAT(rule_ids, ElementsAre(rule_a_.id, rule_b_.id, third.id));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> of_nobody, store_->AlertStatesOf(424'242));
+  EXPECT_THAT(of_nobody, IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, StatesAndEventsOfARuleDeletedMeanwhileAreSkipped) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  Webhook b1 = CreateWebhookOrDie(MakeWebhook(brand_b_.id, "https://b.example.com/one"));
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, rule_a_.id));
+
+  AlertEvent kept = Event(rule_b_.id, bob_id_, kT0 + 2);
+  std::vector<AlertEvent> appended =
+      Commit({State(rule_a_.id, alice_id_, kT0), State(rule_b_.id, bob_id_, kT0)},
+             {Event(rule_a_.id, alice_id_, kT0 + 1), kept, Event(424'242, bob_id_, kT0 + 3)});
+  ASSERT_THAT(appended, SizeIs(1));
+  EXPECT_EQ(Dump(appended[0]), Dump(kept));
+  EXPECT_EQ(appended[0].owner_user_id, brand_b_.id);
+
+  EXPECT_THAT(StatesOf(alice_id_), IsEmpty());
+  EXPECT_THAT(StatesOf(bob_id_), SizeIs(1));
+  EXPECT_EQ(DumpAll(AllEvents()), DumpAll(appended));
+  EXPECT_THAT(DeliveriesOf(a1), IsEmpty());
+  EXPECT_THAT(DeliveriesOf(b1), SizeIs(1));
+}
+
+TEST_P(AlertEngineContractTest, UnknownCreatorIsNotFoundAndTheWholeEvaluationIsRolledBack) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  const int64_t unknown = bob_id_ + 1'000;
+  const AlertState fine_state = State(rule_a_.id, alice_id_, kT0);
+  const AlertEvent fine_event = Event(rule_a_.id, alice_id_, kT0);
+  // The unknown creator comes last, after rows that were fine on their own.
+  Status in_an_event =
+      store_->CommitAlertEvaluation({fine_state}, {fine_event, Event(rule_a_.id, unknown, kT0)})
+          .status();
+  EXPECT_THAT(in_an_event, IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  Status in_a_state =
+      store_->CommitAlertEvaluation({fine_state, State(rule_b_.id, unknown, kT0)}, {fine_event})
+          .status();
+  EXPECT_THAT(in_a_state, IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+  // Even when the unknown creator's rule is gone too.
+  ASSERT_OK(store_->DeleteAlertRule(brand_b_.id, rule_b_.id));
+  Status with_its_rule_gone =
+      store_->CommitAlertEvaluation({fine_state, State(rule_b_.id, unknown, kT0)}, {}).status();
+  EXPECT_THAT(with_its_rule_gone, IsError(Code::kNotFound, HasSubstr(std::to_string(unknown))));
+
+  EXPECT_THAT(StatesOf(alice_id_), IsEmpty());
+  EXPECT_THAT(AllEvents(), IsEmpty());
+  EXPECT_THAT(DeliveriesOf(a1), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.alert_events, 0);
+}
+
+TEST_P(AlertEngineContractTest, PayloadThatIsNotAJsonObjectIsInvalidArgumentAndWritesNothing) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  for (std::string payload : {"[]", "not json", "{", "", "3.5"}) {
+    SCOPED_TRACE(payload);
+    AlertEvent bad = Event(rule_a_.id, alice_id_, kT0 + 1);
+    bad.payload_json = payload;
+    Result<std::vector<AlertEvent>> refused = store_->CommitAlertEvaluation(
+        {State(rule_a_.id, alice_id_, kT0)}, {Event(rule_a_.id, alice_id_, kT0), bad});
+    EXPECT_THAT(refused.status(), IsError(Code::kInvalidArgument, HasSubstr("payload_json")));
+  }
+  EXPECT_THAT(StatesOf(alice_id_), IsEmpty());
+  EXPECT_THAT(AllEvents(), IsEmpty());
+  EXPECT_THAT(DeliveriesOf(a1), IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, NonFiniteReferenceIsInvalidArgumentAndWritesNothing) {
+  AlertState state = State(rule_a_.id, alice_id_, kT0);
+  state.reference = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(store_->CommitAlertEvaluation({state}, {Event(rule_a_.id, alice_id_, kT0)}).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("reference")));
+  EXPECT_THAT(StatesOf(alice_id_), IsEmpty());
+  EXPECT_THAT(AllEvents(), IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, EmptyEvaluationWritesNothing) {
+  EXPECT_THAT(Commit({}, {}), IsEmpty());
+  EXPECT_THAT(AllEvents(), IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, ListAlertEventsAfterPagesEveryOwnersEventsOldestFirst) {
+  std::vector<AlertEvent> appended;
+  for (int i = 0; i < 5; ++i) {
+    const AlertRule& rule = i % 2 == 0 ? rule_a_ : rule_b_;
+    std::vector<AlertEvent> one = Commit({}, {Event(rule.id, alice_id_, kT0 + i)});
+    ASSERT_THAT(one, SizeIs(1));
+    appended.push_back(one[0]);
+  }
+  ASSERT_OK_AND_ASSIGN(AlertEvent direct,
+                       store_->AppendAlertEvent(Event(rule_b_.id, bob_id_, kT0 + 9)));
+  appended.push_back(direct);
+
+  std::vector<AlertEvent> all = AllEvents();
+  EXPECT_EQ(DumpAll(all), DumpAll(appended));
+  EXPECT_EQ(IdsOf(all), IdsOf(appended));
+  std::vector<int64_t> owners;
+  for (const AlertEvent& event : all) owners.push_back(event.owner_user_id);
+  EXPECT_THAT(owners, ElementsAre(brand_a_.id, brand_b_.id, brand_a_.id, brand_b_.id, brand_a_.id,
+                                  brand_b_.id));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> page,
+                       store_->ListAlertEventsAfter(appended[1].id, 2));
+  EXPECT_THAT(IdsOf(page), ElementsAre(appended[2].id, appended[3].id));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> none,
+                       store_->ListAlertEventsAfter(appended.back().id, 10));
+  EXPECT_THAT(none, IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, NonPositiveLimitsAreInvalidArgument) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  for (int limit : {0, -1}) {
+    SCOPED_TRACE(limit);
+    EXPECT_THAT(store_->ListAlertEventsAfter(0, limit).status(),
+                IsError(Code::kInvalidArgument, HasSubstr("limit")));
+    EXPECT_THAT(store_->DueWebhookDeliveries(kT0, limit).status(),
+                IsError(Code::kInvalidArgument, HasSubstr("limit")));
+    EXPECT_THAT(store_->ListWebhookDeliveries(brand_a_.id, a1.id, std::nullopt, limit).status(),
+                IsError(Code::kInvalidArgument, HasSubstr("limit")));
+  }
+}
+
+TEST_P(AlertEngineContractTest, WebhookRoundTripsEveryFieldAndListsPerOwnerInIdOrder) {
+  Webhook first = MakeWebhook(brand_a_.id, "https://hooks.example.com/a?x=1&y=%20");
+  first.secret = std::string(kMaxWebhookSecretBytes, 's');
+  first.created_at = kT0 + 5;
+  Webhook off = MakeWebhook(brand_a_.id, "http://10.0.0.1:9000/off", false);
+  off.secret = std::string(kMinWebhookSecretBytes, 'k');
+  Webhook of_b = MakeWebhook(brand_b_.id, "https://b.example.com/" + std::string(2'000, 'p'));
+  ASSERT_OK_AND_ASSIGN(Webhook created_first, store_->CreateWebhook(first));
+  ASSERT_OK_AND_ASSIGN(Webhook created_off, store_->CreateWebhook(off));
+  ASSERT_OK_AND_ASSIGN(Webhook created_b, store_->CreateWebhook(of_b));
+  EXPECT_GT(created_first.id, 0);
+  EXPECT_GT(created_off.id, created_first.id);
+  EXPECT_EQ(Dump(created_first), Dump(first));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Webhook> of_a, store_->ListWebhooks(brand_a_.id));
+  EXPECT_THAT(DumpAll(of_a), ElementsAre(Dump(first), Dump(off)));
+  EXPECT_THAT(IdsOf(of_a), ElementsAre(created_first.id, created_off.id));
+  ASSERT_OK_AND_ASSIGN(std::vector<Webhook> listed_b, store_->ListWebhooks(brand_b_.id));
+  EXPECT_THAT(DumpAll(listed_b), ElementsAre(Dump(of_b)));
+  ASSERT_OK_AND_ASSIGN(std::vector<Webhook> of_nobody, store_->ListWebhooks(424'242));
+  EXPECT_THAT(of_nobody, IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, WebhookThatValidateWebhookRefusesIsInvalidArgumentNamingTheField) {
+  struct Case {
+    std::string field;
+    std::function<void(Webhook&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"url: must start with http:// or https://", [](Webhook& w) { w.url = "ftp://example.com"; }},
+      {"url: must start with http:// or https://", [](Webhook& w) { w.url = ""; }},
+      {"url: must start with http:// or https://",
+       [](Webhook& w) { w.url = "HTTPS://example.com"; }},
+      {"url: names no host", [](Webhook& w) { w.url = "https://"; }},
+      {"url: must be at most 2048 bytes",
+       [](Webhook& w) { w.url = "https://example.com/" + std::string(2'029, 'a'); }},
+      {"url: must be printable ASCII", [](Webhook& w) { w.url = "https://example.com/a b"; }},
+      {"url: must be printable ASCII",
+       [](Webhook& w) { w.url = "https://example.com/\r\nX-Evil: 1"; }},
+      {"url: must be printable ASCII", [](Webhook& w) { w.url = "https://zoë.example.com"; }},
+      {"secret: must be 16..256 bytes", [](Webhook& w) { w.secret = "short"; }},
+      {"secret: must be 16..256 bytes", [](Webhook& w) { w.secret = std::string(257, 's'); }},
+      {"secret: must be printable ASCII",
+       [](Webhook& w) { w.secret = std::string(20, 's') + "\n"; }},
+      {"secret: must be printable ASCII",
+       [](Webhook& w) { w.secret = std::string("0123456789abcdef\0x", 18); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    Webhook spoiled = MakeWebhook(brand_a_.id, "https://example.com/hook");
+    c.spoil(spoiled);
+    EXPECT_THAT(store_->CreateWebhook(spoiled).status(),
+                IsError(Code::kInvalidArgument, HasSubstr(c.field)));
+  }
+  EXPECT_THAT(store_->CreateWebhook(MakeWebhook(424'242, "https://example.com/hook")).status(),
+              IsError(Code::kNotFound, HasSubstr("owner_user_id")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Webhook> webhooks, store_->ListWebhooks(brand_a_.id));
+  EXPECT_THAT(webhooks, IsEmpty());
+}
+
+TEST_P(AlertEngineContractTest, SchemaRefusesInvalidWebhooksFromOtherWriters) {
+  const std::string yes = GetParam() == "postgres" ? "true" : "1";
+  auto insert = [&](const std::string& url, const std::string& secret) {
+    return backend_->ExecuteSql(
+        "INSERT INTO webhook (owner_user_id, url, secret, enabled, created_at) VALUES (" +
+        std::to_string(brand_a_.id) + ", '" + url + "', '" + secret + "', " + yes + ", 0)");
+  };
+  EXPECT_THAT(insert("ftp://x", "0123456789abcdef"),
+              IsError(Code::kInternal, HasSubstr("url must start with http:// or https://")));
+  EXPECT_THAT(insert("https://x", "short"),
+              IsError(Code::kInternal, HasSubstr("secret must be 16..256 bytes")));
+}
+
+TEST_P(AlertEngineContractTest, DeletingAWebhookDeletesItsDeliveriesAndAnotherOwnersIsNotFound) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  Webhook a2 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/two"));
+  std::vector<AlertEvent> appended = Commit({}, {Event(rule_a_.id, alice_id_, kT0)});
+  ASSERT_THAT(appended, SizeIs(1));
+  ASSERT_THAT(Due(kT0), SizeIs(2));
+
+  // Someone else's webhook and a missing one read alike.
+  Status of_other = store_->DeleteWebhook(brand_b_.id, a1.id);
+  EXPECT_THAT(of_other, IsError(Code::kNotFound, HasSubstr("webhook")));
+  EXPECT_THAT(DeliveriesOf(a1), SizeIs(1));
+  ASSERT_OK(store_->DeleteWebhook(brand_a_.id, a1.id));
+  EXPECT_EQ(store_->DeleteWebhook(brand_b_.id, a1.id).ToString(), of_other.ToString());
+  EXPECT_THAT(store_->DeleteWebhook(brand_a_.id, a1.id),
+              IsError(Code::kNotFound, HasSubstr("webhook")));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Webhook> left, store_->ListWebhooks(brand_a_.id));
+  EXPECT_THAT(IdsOf(left), ElementsAre(a2.id));
+  std::vector<Store::DueDelivery> due = Due(kT0);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].webhook.id, a2.id);
+  EXPECT_THAT(store_->ListWebhookDeliveries(brand_a_.id, a1.id, std::nullopt, 10).status(),
+              IsError(Code::kNotFound, HasSubstr("webhook")));
+  // A deleted webhook gets no more deliveries.
+  Commit({}, {Event(rule_a_.id, alice_id_, kT0 + 1)});
+  EXPECT_THAT(Due(kT0 + 1), SizeIs(2));
+  EXPECT_THAT(DeliveriesOf(a2), SizeIs(2));
+}
+
+TEST_P(AlertEngineContractTest, DueDeliveriesAreTheEarliestPendingOnesOfEnabledWebhooks) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  Webhook a2 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/two"));
+  Webhook b1 = CreateWebhookOrDie(MakeWebhook(brand_b_.id, "https://b.example.com/one"));
+  // Committed out of time order: the queue is ordered by next_attempt_at, then id.
+  std::vector<AlertEvent> late = Commit({}, {Event(rule_b_.id, bob_id_, kT0 + 30)});
+  std::vector<AlertEvent> early = Commit({}, {Event(rule_a_.id, alice_id_, kT0 + 10)});
+  std::vector<AlertEvent> middle = Commit({}, {Event(rule_b_.id, alice_id_, kT0 + 20)});
+  ASSERT_THAT(late, SizeIs(1));
+  ASSERT_THAT(early, SizeIs(1));
+  ASSERT_THAT(middle, SizeIs(1));
+
+  std::vector<Store::DueDelivery> due = Due(kT0 + 30);
+  ASSERT_THAT(due, SizeIs(4));
+  std::vector<std::pair<int64_t, int64_t>> order;  // (webhook, event)
+  for (const Store::DueDelivery& d : due) {
+    order.emplace_back(d.delivery.webhook_id, d.delivery.event_id);
+    EXPECT_EQ(d.webhook.id, d.delivery.webhook_id);
+    EXPECT_EQ(d.event.id, d.delivery.event_id);
+  }
+  EXPECT_THAT(order, ElementsAre(std::pair(a1.id, early[0].id), std::pair(a2.id, early[0].id),
+                                 std::pair(b1.id, middle[0].id), std::pair(b1.id, late[0].id)));
+  EXPECT_LT(due[0].delivery.id, due[1].delivery.id);
+  // Each comes whole: the delivery, its webhook (with the secret) and its event with owner.
+  EXPECT_EQ(Dump(due[0].delivery), Dump(Pending(a1.id, early[0])));
+  EXPECT_EQ(Dump(due[0].webhook), Dump(a1));
+  EXPECT_EQ(Dump(due[0].event), Dump(early[0]));
+  EXPECT_EQ(due[0].event.owner_user_id, brand_a_.id);
+  EXPECT_EQ(due[3].event.owner_user_id, brand_b_.id);
+
+  // Not before next_attempt_at, at most `limit`.
+  EXPECT_THAT(Due(kT0 + 9), IsEmpty());
+  EXPECT_THAT(Due(kT0 + 10), SizeIs(2));
+  EXPECT_THAT(Due(kT0 + 29), SizeIs(3));
+  std::vector<Store::DueDelivery> first_three = Due(kT0 + 1'000, 3);
+  ASSERT_THAT(first_three, SizeIs(3));
+  EXPECT_EQ(first_three[2].delivery.id, due[2].delivery.id);
+
+  // Delivered and dead ones leave the queue; a disabled webhook's wait.
+  WebhookDelivery delivered = due[0].delivery;
+  delivered.state = DeliveryState::kDelivered;
+  delivered.attempts = 1;
+  ASSERT_OK(store_->UpdateWebhookDelivery(delivered));
+  WebhookDelivery dead = due[3].delivery;
+  dead.state = DeliveryState::kDead;
+  ASSERT_OK(store_->UpdateWebhookDelivery(dead));
+  Disable(a2);
+  std::vector<int64_t> left;
+  for (const Store::DueDelivery& d : Due(kT0 + 1'000)) left.push_back(d.delivery.id);
+  EXPECT_THAT(left, ElementsAre(due[2].delivery.id));
+  // A disabled webhook is not fanned out to either.
+  Commit({}, {Event(rule_a_.id, bob_id_, kT0 + 40)});
+  EXPECT_THAT(DeliveriesOf(a2), SizeIs(1));
+  EXPECT_THAT(DeliveriesOf(a1), SizeIs(2));
+}
+
+TEST_P(AlertEngineContractTest, UpdateWebhookDeliveryWritesEveryAttemptField) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  std::vector<AlertEvent> appended = Commit({}, {Event(rule_a_.id, alice_id_, kT0)});
+  ASSERT_THAT(appended, SizeIs(1));
+  std::vector<WebhookDelivery> queued = DeliveriesOf(a1);
+  ASSERT_THAT(queued, SizeIs(1));
+
+  WebhookDelivery retry = queued[0];
+  retry.attempts = 3;
+  retry.next_attempt_at = kT0 + 240;
+  retry.last_status = 503;
+  retry.last_error = "HTTP 503: upstream \"busy\" ✗";
+  retry.updated_at = kT0 + 120;
+  ASSERT_OK(store_->UpdateWebhookDelivery(retry));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(retry)));
+
+  WebhookDelivery timed_out = retry;
+  timed_out.last_status.reset();  // no answer at all
+  timed_out.last_error = "timed out after 5 s";
+  timed_out.state = DeliveryState::kDead;
+  ASSERT_OK(store_->UpdateWebhookDelivery(timed_out));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(timed_out)));
+
+  WebhookDelivery missing = retry;
+  missing.id = queued[0].id + 1'000;
+  EXPECT_THAT(store_->UpdateWebhookDelivery(missing),
+              IsError(Code::kNotFound, HasSubstr(std::to_string(missing.id))));
+  WebhookDelivery negative = retry;
+  negative.attempts = -1;
+  EXPECT_THAT(store_->UpdateWebhookDelivery(negative),
+              IsError(Code::kInvalidArgument, HasSubstr("attempts")));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(timed_out)));
+}
+
+TEST_P(AlertEngineContractTest, ListWebhookDeliveriesIsNewestFirstByStateAndOnlyTheOwners) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  Webhook a2 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/two"));
+  std::vector<AlertEvent> appended =
+      Commit({}, {Event(rule_a_.id, alice_id_, kT0), Event(rule_a_.id, bob_id_, kT0 + 1),
+                  Event(rule_a_.id, alice_id_, kT0 + 2)});
+  ASSERT_THAT(appended, SizeIs(3));
+  std::vector<WebhookDelivery> all = DeliveriesOf(a1);
+  ASSERT_THAT(all, SizeIs(3));
+  EXPECT_GT(all[0].id, all[1].id);
+  EXPECT_GT(all[1].id, all[2].id);
+  EXPECT_THAT(DumpAll(all),
+              ElementsAre(Dump(Pending(a1.id, appended[2])), Dump(Pending(a1.id, appended[1])),
+                          Dump(Pending(a1.id, appended[0]))));
+  EXPECT_THAT(DeliveriesOf(a2), SizeIs(3));
+
+  WebhookDelivery dead = all[1];
+  dead.state = DeliveryState::kDead;
+  dead.attempts = 8;
+  ASSERT_OK(store_->UpdateWebhookDelivery(dead));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1, DeliveryState::kDead)), ElementsAre(Dump(dead)));
+  EXPECT_THAT(IdsOf(DeliveriesOf(a1, DeliveryState::kPending)), ElementsAre(all[0].id, all[2].id));
+  EXPECT_THAT(DeliveriesOf(a1, DeliveryState::kDelivered), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(std::vector<WebhookDelivery> newest,
+                       store_->ListWebhookDeliveries(brand_a_.id, a1.id, std::nullopt, 2));
+  EXPECT_THAT(IdsOf(newest), ElementsAre(all[0].id, all[1].id));
+
+  // Someone else's webhook and a missing one read alike.
+  Result<std::vector<WebhookDelivery>> of_other =
+      store_->ListWebhookDeliveries(brand_b_.id, a1.id, std::nullopt, 10);
+  EXPECT_THAT(of_other.status(), IsError(Code::kNotFound, HasSubstr("webhook")));
+  ASSERT_OK(store_->DeleteWebhook(brand_a_.id, a1.id));
+  EXPECT_EQ(store_->ListWebhookDeliveries(brand_b_.id, a1.id, std::nullopt, 10).status().ToString(),
+            of_other.status().ToString());
+}
+
+TEST_P(AlertEngineContractTest, RequeueResetsAttemptsKeepsTheErrorAndOnlyTheOwnerMayDoIt) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  std::vector<AlertEvent> appended = Commit({}, {Event(rule_a_.id, alice_id_, kT0)});
+  ASSERT_THAT(appended, SizeIs(1));
+  std::vector<WebhookDelivery> queued = DeliveriesOf(a1);
+  ASSERT_THAT(queued, SizeIs(1));
+  WebhookDelivery dead = queued[0];
+  dead.state = DeliveryState::kDead;
+  dead.attempts = 8;
+  dead.next_attempt_at = kT0 + 3'600;
+  dead.last_status = 500;
+  dead.last_error = "HTTP 500";
+  dead.updated_at = kT0 + 3'600;
+  ASSERT_OK(store_->UpdateWebhookDelivery(dead));
+  EXPECT_THAT(Due(kT0 + 10 * kDay), IsEmpty());
+
+  // Someone else's delivery and a missing one read alike.
+  Result<WebhookDelivery> of_other =
+      store_->RequeueWebhookDelivery(brand_b_.id, dead.id, kT0 + kDay);
+  EXPECT_THAT(of_other.status(), IsError(Code::kNotFound, HasSubstr("delivery")));
+  Result<WebhookDelivery> missing =
+      store_->RequeueWebhookDelivery(brand_b_.id, dead.id + 1'000, kT0 + kDay);
+  EXPECT_THAT(missing.status(), IsError(Code::kNotFound, HasSubstr("delivery")));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(dead)));
+
+  ASSERT_OK_AND_ASSIGN(WebhookDelivery requeued,
+                       store_->RequeueWebhookDelivery(brand_a_.id, dead.id, kT0 + kDay));
+  WebhookDelivery expected = dead;
+  expected.state = DeliveryState::kPending;
+  expected.attempts = 0;
+  expected.next_attempt_at = kT0 + kDay;
+  expected.updated_at = kT0 + kDay;
+  EXPECT_EQ(requeued.id, dead.id);
+  EXPECT_EQ(Dump(requeued), Dump(expected));
+  EXPECT_THAT(DumpAll(DeliveriesOf(a1)), ElementsAre(Dump(expected)));
+  EXPECT_THAT(Due(kT0 + kDay - 1), IsEmpty());
+  std::vector<Store::DueDelivery> due = Due(kT0 + kDay);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].delivery.id, dead.id);
+
+  ASSERT_OK(store_->DeleteWebhook(brand_a_.id, a1.id));
+  EXPECT_EQ(store_->RequeueWebhookDelivery(brand_b_.id, dead.id, kT0 + kDay).status().ToString(),
+            of_other.status().ToString());
+}
+
+TEST_P(AlertEngineContractTest, DeletingARuleDeletesItsStatesEventsAndDeliveries) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  ASSERT_OK_AND_ASSIGN(AlertRule keep, store_->CreateAlertRule(MakeRule(brand_a_.id, "keep")));
+  std::vector<AlertEvent> appended =
+      Commit({State(rule_a_.id, alice_id_, kT0), State(keep.id, alice_id_, kT0)},
+             {Event(rule_a_.id, alice_id_, kT0), Event(keep.id, alice_id_, kT0)});
+  ASSERT_THAT(appended, SizeIs(2));
+  ASSERT_THAT(DeliveriesOf(a1), SizeIs(2));
+
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, rule_a_.id));
+  std::vector<AlertState> states = StatesOf(alice_id_);
+  ASSERT_THAT(states, SizeIs(1));
+  EXPECT_EQ(states[0].rule_id, keep.id);
+  EXPECT_THAT(IdsOf(AllEvents()), ElementsAre(appended[1].id));
+  std::vector<WebhookDelivery> deliveries = DeliveriesOf(a1);
+  ASSERT_THAT(deliveries, SizeIs(1));
+  EXPECT_EQ(deliveries[0].event_id, appended[1].id);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1962,8 +2601,12 @@ TEST_P(StoreContractTest, ReimportKeepsInferredNiches) {
   EXPECT_EQ(*read, Inferred(id, "beauty", 0.7));
 }
 
-// What undoes migration 4 (creator notes, ingestions, drafts), for the upgrade tests.
+// What undoes migration 5 (alert states, webhooks and their deliveries), for the upgrade tests.
+constexpr std::string_view kDropMigration5 =
+    "DROP TABLE webhook_delivery; DROP TABLE webhook; DROP TABLE alert_state; ";
+// What undoes migrations 5 and 4 (creator notes, ingestions, drafts).
 constexpr std::string_view kDropMigration4 =
+    "DROP TABLE webhook_delivery; DROP TABLE webhook; DROP TABLE alert_state; "
     "DROP TABLE draft; DROP TABLE ingestion; DROP TABLE creator_note; ";
 
 TEST_P(StoreContractTest, UpgradeFromSchemaVersion1AddsInferredNichesAndKeepsData) {
@@ -3059,6 +3702,42 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion3AddsNotesIngestionsAndDraftsA
   ASSERT_OK_AND_ASSIGN(std::optional<Ingestion> read, store_->GetIngestion(ingestion.id));
   EXPECT_TRUE(read.has_value());
   ASSERT_OK(store_->GetDraft(user.id, draft.id).status());
+}
+
+TEST_P(StoreContractTest, UpgradeFromSchemaVersion4AddsAlertStatesAndWebhooksAndKeepsData) {
+  Write(Batch({FullCreator("alice")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  ASSERT_OK_AND_ASSIGN(User user, store_->CreateUser(MakeUser("brand", "key")));
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(user.id, "r")));
+  ASSERT_OK_AND_ASSIGN(AlertEvent event,
+                       store_->AppendAlertEvent(AlertEvent{0, rule.id, alice, kT0, "{}"}));
+  store_.reset();
+  // What a database written by a build before migration 5 looks like.
+  ASSERT_OK(backend_->ExecuteSql(std::string(kDropMigration5) +
+                                 "DELETE FROM schema_migrations WHERE version >= 5"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 5);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> events, store_->ListAlertEventsAfter(0, 10));
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].id, event.id);
+  EXPECT_EQ(events[0].owner_user_id, user.id);
+
+  ASSERT_OK_AND_ASSIGN(Webhook webhook,
+                       store_->CreateWebhook(MakeWebhook(user.id, "https://example.com/hook")));
+  AlertState state;
+  state.rule_id = rule.id;
+  state.creator_id = alice;
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<AlertEvent> appended,
+      store_->CommitAlertEvaluation({state}, {AlertEvent{0, rule.id, alice, kT0 + 1, "{}"}}));
+  ASSERT_THAT(appended, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_->AlertStatesOf(alice));
+  EXPECT_THAT(states, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::vector<Store::DueDelivery> due,
+                       store_->DueWebhookDeliveries(kT0 + 1, 10));
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].webhook.id, webhook.id);
 }
 
 }  // namespace

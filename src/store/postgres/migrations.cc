@@ -288,6 +288,60 @@ CREATE TABLE draft (
 CREATE INDEX draft_owner_user_id_idx ON draft (owner_user_id, created_at DESC, id DESC);
 CREATE INDEX draft_creator_id_idx ON draft (creator_id);
 )sql",
+    // 5: real-time alerts (issue 7): where the engine left each rule for each creator,
+    // the owners' webhooks and the queue of deliveries to them. States and deliveries
+    // belong to their rule, event or webhook: deleting one deletes them.
+    R"sql(
+-- The primary key serves the rule's cascade; the index serves AlertStatesOf.
+CREATE TABLE alert_state (
+  rule_id bigint NOT NULL
+    CONSTRAINT alert_state_rule_id_fkey REFERENCES alert_rule (id) ON DELETE CASCADE,
+  creator_id bigint NOT NULL CONSTRAINT alert_state_creator_id_fkey REFERENCES creator (id),
+  inside boolean NOT NULL,
+  reference double precision,
+  last_fired_at bigint,
+  updated_at bigint NOT NULL,
+  CONSTRAINT alert_state_pkey PRIMARY KEY (rule_id, creator_id)
+);
+CREATE INDEX alert_state_creator_id_idx ON alert_state (creator_id, rule_id);
+
+CREATE TABLE webhook (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_user_id bigint NOT NULL CONSTRAINT webhook_owner_user_id_fkey REFERENCES app_user (id),
+  url text NOT NULL
+    CONSTRAINT "url must start with http:// or https://"
+    CHECK (substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://')
+    CONSTRAINT "url must be at most 2048 bytes" CHECK (octet_length(url) <= 2048),
+  secret text NOT NULL
+    CONSTRAINT "secret must be 16..256 bytes" CHECK (octet_length(secret) BETWEEN 16 AND 256),
+  enabled boolean NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX webhook_owner_user_id_idx ON webhook (owner_user_id, id);
+
+-- UNIQUE leads with event_id so that it also serves the event's cascade; the webhook's
+-- cascade and ListWebhookDeliveries use webhook_delivery_webhook_id_idx; the dispatcher's
+-- queue (DueWebhookDeliveries) is the partial index, which holds pending rows only.
+CREATE TABLE webhook_delivery (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  webhook_id bigint NOT NULL
+    CONSTRAINT webhook_delivery_webhook_id_fkey REFERENCES webhook (id) ON DELETE CASCADE,
+  event_id bigint NOT NULL
+    CONSTRAINT webhook_delivery_event_id_fkey REFERENCES alert_event (id) ON DELETE CASCADE,
+  state text NOT NULL
+    CONSTRAINT "state must be pending, delivered or dead"
+    CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts integer NOT NULL CONSTRAINT "attempts must not be negative" CHECK (attempts >= 0),
+  next_attempt_at bigint NOT NULL,
+  last_status integer,
+  last_error text NOT NULL,
+  updated_at bigint NOT NULL,
+  CONSTRAINT webhook_delivery_event_id_webhook_id_key UNIQUE (event_id, webhook_id)
+);
+CREATE INDEX webhook_delivery_webhook_id_idx ON webhook_delivery (webhook_id, id);
+CREATE INDEX webhook_delivery_due_idx ON webhook_delivery (next_attempt_at, id)
+  WHERE state = 'pending';
+)sql",
 };
 
 // Any constant works as long as every InfluencerSphere process uses the same one; this

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -389,12 +393,109 @@ const PgStatement kDeleteAlertRule{"delete_alert_rule",
 const PgStatement kAppendAlertEvent{
     "append_alert_event",
     "INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json)"
-    " VALUES ($1, $2, $3, $4) RETURNING id"};
+    " VALUES ($1, $2, $3, $4) RETURNING id,"
+    " (SELECT r.owner_user_id FROM alert_rule AS r WHERE r.id = alert_event.rule_id)"};
+// An event and its rule's owner (alert_rule AS r): what ReadAlertEvent reads.
+const std::string kAlertEventColumns =
+    "e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json, r.owner_user_id";
 const PgStatement kListAlertEvents{
-    "list_alert_events",
-    "SELECT e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json"
-    " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
-    " WHERE r.owner_user_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"};
+    "list_alert_events", "SELECT " + kAlertEventColumns +
+                             " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
+                             " WHERE r.owner_user_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"};
+const PgStatement kListAlertEventsAfter{
+    "list_alert_events_after", "SELECT " + kAlertEventColumns +
+                                   " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
+                                   " WHERE e.id > $1 ORDER BY e.id LIMIT $2"};
+const PgStatement kListEnabledAlertRules{
+    "list_enabled_alert_rules",
+    "SELECT id, owner_user_id, name, condition_json, enabled, created_at FROM alert_rule"
+    " WHERE enabled ORDER BY id"};
+const PgStatement kAlertStatesOf{
+    "alert_states_of",
+    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at FROM alert_state"
+    " WHERE creator_id = $1 ORDER BY rule_id"};
+
+// One evaluation as ONE statement, so it is atomic without BEGIN/COMMIT and costs one round
+// trip: states and events come as parallel arrays ($1..$6 and $7..$10). `missing` is the
+// lowest creator id that names no creator (NULL when all exist); while it is set nothing is
+// inserted, and the caller reports NotFound. A state or event whose rule is gone is skipped.
+// Events take their ids in the order given (ORDER BY ord), and each fans out to every
+// enabled webhook of its rule's owner. The result has at least one row (from `missing`),
+// then the appended events in id order, each with its owner.
+const PgStatement kCommitAlertEvaluation{
+    "commit_alert_evaluation",
+    "WITH s_in AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[],"
+    "   $4::double precision[], $5::bigint[], $6::bigint[])"
+    "   AS x(rule_id, creator_id, inside, reference, last_fired_at, updated_at)),"
+    " e_in AS (SELECT * FROM unnest($7::bigint[], $8::bigint[], $9::bigint[], $10::text[])"
+    "   WITH ORDINALITY AS x(rule_id, creator_id, fired_at, payload_json, ord)),"
+    " missing AS (SELECT min(k.id) AS creator_id FROM"
+    "   (SELECT creator_id AS id FROM s_in UNION SELECT creator_id FROM e_in) AS k"
+    "   WHERE NOT EXISTS (SELECT 1 FROM creator AS c WHERE c.id = k.id)),"
+    " states AS (INSERT INTO alert_state"
+    "   (rule_id, creator_id, inside, reference, last_fired_at, updated_at)"
+    "   SELECT s.rule_id, s.creator_id, s.inside, s.reference, s.last_fired_at, s.updated_at"
+    "   FROM s_in AS s WHERE (SELECT creator_id FROM missing) IS NULL"
+    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = s.rule_id)"
+    "   ON CONFLICT (rule_id, creator_id) DO UPDATE SET inside = EXCLUDED.inside,"
+    "   reference = EXCLUDED.reference, last_fired_at = EXCLUDED.last_fired_at,"
+    "   updated_at = EXCLUDED.updated_at),"
+    " events AS (INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json)"
+    "   SELECT e.rule_id, e.creator_id, e.fired_at, e.payload_json FROM e_in AS e"
+    "   WHERE (SELECT creator_id FROM missing) IS NULL"
+    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = e.rule_id) ORDER BY e.ord"
+    "   RETURNING id, rule_id, creator_id, fired_at, payload_json),"
+    " deliveries AS (INSERT INTO webhook_delivery (webhook_id, event_id, state, attempts,"
+    "   next_attempt_at, last_status, last_error, updated_at)"
+    "   SELECT w.id, e.id, 'pending', 0, e.fired_at, NULL, '', e.fired_at FROM events AS e"
+    "   JOIN alert_rule AS r ON r.id = e.rule_id"
+    "   JOIN webhook AS w ON w.owner_user_id = r.owner_user_id AND w.enabled"
+    "   ORDER BY e.id, w.id)"
+    " SELECT m.creator_id, " +
+        kAlertEventColumns +
+        " FROM missing AS m LEFT JOIN (events AS e JOIN alert_rule AS r ON r.id = e.rule_id)"
+        " ON true ORDER BY e.id"};
+
+const std::string kWebhookColumns =
+    "w.id, w.owner_user_id, w.url, w.secret, w.enabled, w.created_at";
+const std::string kDeliveryColumns =
+    "d.id, d.webhook_id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.last_status,"
+    " d.last_error, d.updated_at";
+const PgStatement kCreateWebhook{
+    "create_webhook",
+    "INSERT INTO webhook (owner_user_id, url, secret, enabled, created_at)"
+    " VALUES ($1, $2, $3, $4, $5) RETURNING id"};
+const PgStatement kListWebhooks{"list_webhooks", "SELECT " + kWebhookColumns +
+                                                     " FROM webhook AS w"
+                                                     " WHERE w.owner_user_id = $1 ORDER BY w.id"};
+const PgStatement kDeleteWebhook{"delete_webhook",
+                                 "DELETE FROM webhook WHERE id = $1 AND owner_user_id = $2"};
+// state = 'pending' as a literal, so that the planner uses the partial index.
+const PgStatement kDueWebhookDeliveries{
+    "due_webhook_deliveries",
+    "SELECT " + kDeliveryColumns + ", " + kWebhookColumns + ", " + kAlertEventColumns +
+        " FROM webhook_delivery AS d JOIN webhook AS w ON w.id = d.webhook_id"
+        " JOIN alert_event AS e ON e.id = d.event_id JOIN alert_rule AS r ON r.id = e.rule_id"
+        " WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND w.enabled"
+        " ORDER BY d.next_attempt_at, d.id LIMIT $2"};
+const PgStatement kUpdateWebhookDelivery{
+    "update_webhook_delivery",
+    "UPDATE webhook_delivery SET state = $1, attempts = $2, next_attempt_at = $3,"
+    " last_status = $4, last_error = $5, updated_at = $6 WHERE id = $7"};
+// No row at all: the webhook is missing or someone else's; a webhook without (matching)
+// deliveries gives one row of NULL delivery columns.
+const PgStatement kListWebhookDeliveries{
+    "list_webhook_deliveries",
+    "SELECT " + kDeliveryColumns +
+        " FROM webhook AS w LEFT JOIN webhook_delivery AS d ON d.webhook_id = w.id"
+        " AND ($1::text IS NULL OR d.state = $1) WHERE w.id = $2 AND w.owner_user_id = $3"
+        " ORDER BY d.id DESC LIMIT $4"};
+const PgStatement kRequeueWebhookDelivery{
+    "requeue_webhook_delivery",
+    "UPDATE webhook_delivery AS d SET state = 'pending', attempts = 0, next_attempt_at = $1,"
+    " updated_at = $1 WHERE d.id = $2 AND d.webhook_id IN"
+    " (SELECT w.id FROM webhook AS w WHERE w.owner_user_id = $3) RETURNING " +
+        kDeliveryColumns};
 
 const std::string kModelColumns =
     "id, kind, version, artifact_path, data_hash, manifest_json, metrics_json, created_at";
@@ -563,8 +664,113 @@ AlertEvent ReadAlertEvent(PgRowReader& row) {
   e.creator_id = row.Int64();
   e.fired_at = row.Int64();
   e.payload_json = row.Text();
+  e.owner_user_id = row.Int64();
   return e;
 }
+
+AlertState ReadAlertState(PgRowReader& row) {
+  AlertState s;
+  s.rule_id = row.Int64();
+  s.creator_id = row.Int64();
+  s.inside = row.Bool();
+  s.reference = row.OptionalDouble();
+  s.last_fired_at = row.OptionalInt64();
+  s.updated_at = row.Int64();
+  return s;
+}
+
+Webhook ReadWebhook(PgRowReader& row) {
+  Webhook w;
+  w.id = row.Int64();
+  w.owner_user_id = row.Int64();
+  w.url = row.Text();
+  w.secret = row.Text();
+  w.enabled = row.Bool();
+  w.created_at = row.Int64();
+  return w;
+}
+
+WebhookDelivery ReadDelivery(PgRowReader& row) {
+  WebhookDelivery d;
+  d.id = row.Int64();
+  d.webhook_id = row.Int64();
+  d.event_id = row.Int64();
+  d.state = row.Enum(&ParseDeliveryState);
+  d.attempts = static_cast<int32_t>(row.Int64());
+  d.next_attempt_at = row.Int64();
+  d.last_status = row.OptionalInt32();
+  d.last_error = row.Text();
+  d.updated_at = row.Int64();
+  return d;
+}
+
+Store::DueDelivery ReadDueDelivery(PgRowReader& row) {
+  Store::DueDelivery due;
+  due.delivery = ReadDelivery(row);
+  due.webhook = ReadWebhook(row);
+  due.event = ReadAlertEvent(row);
+  return due;
+}
+
+std::string WebhookLabel(int64_t owner_user_id, int64_t webhook_id) {
+  return "webhook " + std::to_string(webhook_id) + " of user " + std::to_string(owner_user_id);
+}
+
+std::string DeliveryLabel(int64_t owner_user_id, int64_t delivery_id) {
+  return "webhook delivery " + std::to_string(delivery_id) + " of user " +
+         std::to_string(owner_user_id);
+}
+
+Status PositiveLimit(int limit) {
+  if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
+  return Status::Ok();
+}
+
+// A PostgreSQL array literal such as {1,NULL,"a \"quoted\" word"}, built element by element for
+// the parallel-array parameters of kCommitAlertEvaluation. Text elements are always quoted,
+// so no value can read as NULL or split the list.
+class ArrayLiteral {
+ public:
+  ArrayLiteral& Int64(int64_t value) { return Raw(std::to_string(value)); }
+  ArrayLiteral& Bool(bool value) { return Raw(value ? "t" : "f"); }
+  ArrayLiteral& Double(double value) {
+    char buffer[32];
+    // Shortest text that reads back as the same double (the value is finite).
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return Raw(std::string_view(buffer, ec == std::errc() ? end : buffer));
+  }
+  template <typename T>
+  ArrayLiteral& Optional(const std::optional<T>& value) {
+    if (!value) return Raw("NULL");
+    if constexpr (std::is_same_v<T, double>) {
+      return Double(*value);
+    } else {
+      return Int64(*value);
+    }
+  }
+  ArrayLiteral& Text(std::string_view value) {
+    Separate();
+    text_ += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+    return *this;
+  }
+  std::string str() const { return "{" + text_ + "}"; }
+
+ private:
+  ArrayLiteral& Raw(std::string_view element) {
+    Separate();
+    text_ += element;
+    return *this;
+  }
+  void Separate() {
+    if (!text_.empty()) text_ += ',';
+  }
+  std::string text_;
+};
 
 ModelRecord ReadModel(PgRowReader& row) {
   ModelRecord m;
@@ -940,6 +1146,16 @@ bool IsForeignKeyViolation(const Status& status, std::string_view constraint) {
          status.message().find(constraint) != std::string::npos;
 }
 
+// Whether a write failed because a row it refers to was deleted by another session while
+// it ran (a foreign key to a rule or webhook that its snapshot still showed).
+bool IsRaceWithADelete(const Status& status) {
+  for (std::string_view constraint : {"alert_state_rule_id_fkey", "alert_event_rule_id_fkey",
+                                      "webhook_delivery_webhook_id_fkey"}) {
+    if (IsForeignKeyViolation(status, constraint)) return true;
+  }
+  return false;
+}
+
 // ---- batch keys ----
 
 // (platform, text) naming a creator by handle or a post by external_id. The views
@@ -1303,7 +1519,11 @@ class PostgresStore final : public Store {
     }
     if (!result.ok()) return result.error();
     AlertEvent appended = event;
-    SPHERE_ASSIGN_OR_RETURN(appended.id, ReturnedId(result->get()));
+    if (PQntuples(result->get()) != 1) return Internal("postgres: an insert returned no id");
+    PgRowReader row(result->get(), 0);
+    appended.id = row.Int64();
+    appended.owner_user_id = row.Int64();
+    SPHERE_RETURN_IF_ERROR(row.status());
     return appended;
   }
 
@@ -1315,6 +1535,213 @@ class PostgresStore final : public Store {
         PgResultPtr result,
         conn_.Run(kListAlertEvents, PgParams().Add(owner_user_id).Add(after_id).Add(limit)));
     return ReadAll(result.get(), &ReadAlertEvent);
+  }
+
+  Result<std::vector<AlertRule>> ListEnabledAlertRules() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListEnabledAlertRules));
+    return ReadAll(result.get(), &ReadAlertRule);
+  }
+
+  Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kAlertStatesOf, PgParams().Add(creator_id)));
+    return ReadAll(result.get(), &ReadAlertState);
+  }
+
+  // Runs inside every ingest that touches a watched creator: one statement, one round trip.
+  Result<std::vector<AlertEvent>> CommitAlertEvaluation(
+      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) override {
+    for (const AlertState& s : states) {
+      if (s.reference && !std::isfinite(*s.reference)) {
+        return InvalidArgument("alert state of rule " + std::to_string(s.rule_id) +
+                               " for creator " + std::to_string(s.creator_id) +
+                               ": reference must be a finite number");
+      }
+    }
+    for (const AlertEvent& e : events) SPHERE_RETURN_IF_ERROR(Validate(e));
+    if (states.empty() && events.empty()) return std::vector<AlertEvent>();
+
+    // One statement may not upsert a row twice: a (rule, creator) given more than once
+    // keeps its last state, which is what upserting them one by one would leave.
+    std::vector<const AlertState*> unique_states;
+    unique_states.reserve(states.size());
+    {
+      std::unordered_map<int64_t, std::unordered_map<int64_t, size_t>> index;
+      for (const AlertState& s : states) {
+        auto [it, inserted] = index[s.rule_id].try_emplace(s.creator_id, unique_states.size());
+        if (inserted) {
+          unique_states.push_back(&s);
+        } else {
+          unique_states[it->second] = &s;
+        }
+      }
+    }
+    ArrayLiteral rule_ids, creator_ids, inside, references, last_fired, updated;
+    for (const AlertState* s : unique_states) {
+      rule_ids.Int64(s->rule_id);
+      creator_ids.Int64(s->creator_id);
+      inside.Bool(s->inside);
+      references.Optional(s->reference);
+      last_fired.Optional(s->last_fired_at);
+      updated.Int64(s->updated_at);
+    }
+    ArrayLiteral event_rules, event_creators, fired, payloads;
+    for (const AlertEvent& e : events) {
+      event_rules.Int64(e.rule_id);
+      event_creators.Int64(e.creator_id);
+      fired.Int64(e.fired_at);
+      payloads.Text(e.payload_json);
+    }
+    const PgParams params = PgParams()
+                                .Add(rule_ids.str())
+                                .Add(creator_ids.str())
+                                .Add(inside.str())
+                                .Add(references.str())
+                                .Add(last_fired.str())
+                                .Add(updated.str())
+                                .Add(event_rules.str())
+                                .Add(event_creators.str())
+                                .Add(fired.str())
+                                .Add(payloads.str());
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kCommitAlertEvaluation, params);
+    // A rule or webhook deleted after the statement's snapshot was taken but before its
+    // foreign keys were checked: run again, and the new snapshot skips it.
+    if (!result.ok() && IsRaceWithADelete(result.error())) {
+      result = conn_.Run(kCommitAlertEvaluation, params);
+    }
+    if (!result.ok()) return result.error().WithContext("alert evaluation");
+    const PGresult* rows = result->get();
+    std::vector<AlertEvent> appended;
+    appended.reserve(PQntuples(rows));
+    for (int i = 0; i < PQntuples(rows); ++i) {
+      PgRowReader row(rows, i);
+      if (std::optional<int64_t> missing = row.OptionalInt64()) {
+        SPHERE_RETURN_IF_ERROR(row.status());
+        return NotFound("alert evaluation: creator_id " + std::to_string(*missing) +
+                        " names no creator");
+      }
+      if (row.NextIsNull()) break;  // no event appended: the one row `missing` gave
+      AlertEvent e = ReadAlertEvent(row);
+      SPHERE_RETURN_IF_ERROR(row.status());
+      appended.push_back(std::move(e));
+    }
+    return appended;
+  }
+
+  Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kListAlertEventsAfter, PgParams().Add(after_id).Add(limit)));
+    return ReadAll(result.get(), &ReadAlertEvent);
+  }
+
+  Result<Webhook> CreateWebhook(const Webhook& webhook) override {
+    SPHERE_RETURN_IF_ERROR(ValidateWebhook(webhook));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result = conn_.Run(kCreateWebhook, PgParams()
+                                                               .Add(webhook.owner_user_id)
+                                                               .Add(webhook.url)
+                                                               .Add(webhook.secret)
+                                                               .Add(webhook.enabled)
+                                                               .Add(webhook.created_at));
+    if (!result.ok() && IsForeignKeyViolation(result.error(), "webhook_owner_user_id_fkey")) {
+      return NotFound("webhook: owner_user_id " + std::to_string(webhook.owner_user_id) +
+                      " names no user");
+    }
+    if (!result.ok()) return result.error();
+    Webhook created = webhook;
+    SPHERE_ASSIGN_OR_RETURN(created.id, ReturnedId(result->get()));
+    return created;
+  }
+
+  Result<std::vector<Webhook>> ListWebhooks(int64_t owner_user_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kListWebhooks, PgParams().Add(owner_user_id)));
+    return ReadAll(result.get(), &ReadWebhook);
+  }
+
+  Status DeleteWebhook(int64_t owner_user_id, int64_t webhook_id) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(
+        PgResultPtr result,
+        conn_.Run(kDeleteWebhook, PgParams().Add(webhook_id).Add(owner_user_id)));
+    // Someone else's webhook is reported exactly like a missing one, so ids reveal nothing.
+    if (AffectedRows(result.get()) == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    return Status::Ok();
+  }
+
+  Result<std::vector<DueDelivery>> DueWebhookDeliveries(UnixSeconds now, int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kDueWebhookDeliveries, PgParams().Add(now).Add(limit)));
+    return ReadAll(result.get(), &ReadDueDelivery);
+  }
+
+  Status UpdateWebhookDelivery(const WebhookDelivery& delivery) override {
+    const std::string label = "webhook delivery " + std::to_string(delivery.id);
+    if (std::optional<std::string> problem = TextProblem(delivery.last_error)) {
+      return InvalidArgument(label + ": last_error " + *problem);
+    }
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    Result<PgResultPtr> result =
+        conn_.Run(kUpdateWebhookDelivery, PgParams()
+                                              .Add(ToString(delivery.state))
+                                              .Add(delivery.attempts)
+                                              .Add(delivery.next_attempt_at)
+                                              .Add(delivery.last_status)
+                                              .Add(delivery.last_error)
+                                              .Add(delivery.updated_at)
+                                              .Add(delivery.id));
+    if (!result.ok()) return result.error().WithContext(label);
+    if (AffectedRows(result->get()) == 0) return NotFound(label);
+    return Status::Ok();
+  }
+
+  Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(int64_t owner_user_id,
+                                                             int64_t webhook_id,
+                                                             std::optional<DeliveryState> state,
+                                                             int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    PgParams params;
+    if (state) {
+      params.Add(ToString(*state));
+    } else {
+      params.AddNull();
+    }
+    params.Add(webhook_id).Add(owner_user_id).Add(limit);
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListWebhookDeliveries, params));
+    const int rows = PQntuples(result.get());
+    if (rows == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    std::vector<WebhookDelivery> deliveries;
+    deliveries.reserve(rows);
+    for (int i = 0; i < rows; ++i) {
+      PgRowReader row(result.get(), i);
+      if (row.NextIsNull()) break;  // the webhook has no such deliveries
+      WebhookDelivery d = ReadDelivery(row);
+      SPHERE_RETURN_IF_ERROR(row.status());
+      deliveries.push_back(std::move(d));
+    }
+    return deliveries;
+  }
+
+  Result<WebhookDelivery> RequeueWebhookDelivery(int64_t owner_user_id, int64_t delivery_id,
+                                                 UnixSeconds now) override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
+                            conn_.Run(kRequeueWebhookDelivery,
+                                      PgParams().Add(now).Add(delivery_id).Add(owner_user_id)));
+    SPHERE_ASSIGN_OR_RETURN(std::optional<WebhookDelivery> delivery,
+                            ReadOptional(result.get(), &ReadDelivery));
+    // Someone else's delivery is reported exactly like a missing one.
+    if (!delivery) return NotFound(DeliveryLabel(owner_user_id, delivery_id));
+    return *std::move(delivery);
   }
 
   Result<ModelRecord> SaveModel(const ModelRecord& model) override {

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -529,6 +531,81 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDropsTheSession) {
   auto written = store->WriteBatch(batch);
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   EXPECT_EQ(written->creators_written, 1);
+}
+
+// A rule deleted by another session after an evaluation's snapshot was taken but before its
+// foreign keys were checked: the evaluation runs again and skips the rule instead of failing.
+TEST_F(PostgresStoreTest, EvaluationRacingARuleDeleteSkipsTheRule) {
+  ScratchDatabase db;
+  auto store = db.Open();
+  ASSERT_NE(store, nullptr);
+  ImportBatch batch;
+  batch.creators.push_back(MakeCreator("watched", 1));
+  ASSERT_TRUE(store->WriteBatch(batch).ok());
+  auto creator = store->FindCreator(Platform::kInstagram, "watched");
+  ASSERT_TRUE(creator.ok() && creator->has_value());
+  User user;
+  user.name = "brand";
+  user.api_key_hash = "key";
+  auto owner = store->CreateUser(user);
+  ASSERT_TRUE(owner.ok()) << owner.error().ToString();
+  AlertRule rule;
+  rule.owner_user_id = owner->id;
+  rule.condition_json = "{}";
+  auto created = store->CreateAlertRule(rule);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  Webhook webhook;
+  webhook.owner_user_id = owner->id;
+  webhook.url = "https://example.com/hook";
+  webhook.secret = "0123456789abcdef";
+  ASSERT_TRUE(store->CreateWebhook(webhook).ok());
+
+  // The delete holds the rule's row lock until it commits; the evaluation still sees the
+  // rule, so it inserts and then waits in the foreign-key check for that lock.
+  auto deleter = PgConnection::Connect(db.url());
+  ASSERT_TRUE(deleter.ok());
+  ASSERT_TRUE(deleter->Exec("begin", "BEGIN").ok());
+  ASSERT_TRUE(
+      deleter
+          ->Exec("delete rule", "DELETE FROM alert_rule WHERE id = " + std::to_string(created->id))
+          .ok());
+  AlertState state;
+  state.rule_id = created->id;
+  state.creator_id = (*creator)->id;
+  state.inside = true;
+  AlertEvent event;
+  event.rule_id = created->id;
+  event.creator_id = (*creator)->id;
+  std::optional<Result<std::vector<AlertEvent>>> appended;
+  std::thread evaluation([&] { appended = store->CommitAlertEvaluation({state}, {event}); });
+
+  auto watcher = PgConnection::Connect(db.url());
+  ASSERT_TRUE(watcher.ok());
+  bool waiting = false;
+  for (int poll = 0; poll < 6'000 && !waiting; ++poll) {
+    auto blocked = watcher->Exec("waiting sessions",
+                                 "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND wait_event_type = 'Lock'");
+    ASSERT_TRUE(blocked.ok()) << blocked.error().ToString();
+    waiting = std::string(PQgetvalue(blocked->get(), 0, 0)) != "0";
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(waiting) << "the evaluation never waited for the deleted rule's lock";
+  ASSERT_TRUE(deleter->Exec("commit", "COMMIT").ok());
+  evaluation.join();
+
+  ASSERT_TRUE(appended.has_value());
+  ASSERT_TRUE(appended->ok()) << appended->error().ToString();
+  EXPECT_TRUE((*appended)->empty());
+  auto states = store->AlertStatesOf((*creator)->id);
+  ASSERT_TRUE(states.ok());
+  EXPECT_TRUE(states->empty());
+  auto events = store->ListAlertEventsAfter(0, 10);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+  auto due = store->DueWebhookDeliveries(1'000, 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
 }
 
 }  // namespace

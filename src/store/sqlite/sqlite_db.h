@@ -114,11 +114,13 @@ class Statement {
   // A BLOB (or any value) as its bytes; NULL reads as "".
   std::string ReadBlob();
 
+  // Whether the column the next Read*() reads is NULL (without reading it).
+  bool NextColumnIsNull() const { return sqlite3_column_type(stmt_, column_) == SQLITE_NULL; }
+
   sqlite3* db() const { return sqlite3_db_handle(stmt_); }
 
  private:
   Statement& RecordBind(int result_code);
-  bool NextColumnIsNull() const { return sqlite3_column_type(stmt_, column_) == SQLITE_NULL; }
 
   sqlite3_stmt* stmt_;
   StatementHandle owned_;

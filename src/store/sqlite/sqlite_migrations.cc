@@ -278,6 +278,59 @@ CREATE TABLE draft (
 CREATE INDEX draft_by_owner ON draft (owner_user_id, created_at DESC, id DESC);
 CREATE INDEX draft_by_creator ON draft (creator_id);
 )sql",
+    // 5: real-time alerts (issue 7): where the engine left each rule for each creator,
+    // the owners' webhooks and the queue of deliveries to them. States and deliveries
+    // belong to their rule, event or webhook: deleting one deletes them.
+    R"sql(
+-- The primary key serves the rule's cascade; the index serves AlertStatesOf.
+CREATE TABLE alert_state (
+  rule_id INTEGER NOT NULL REFERENCES alert_rule (id) ON DELETE CASCADE,
+  creator_id INTEGER NOT NULL REFERENCES creator (id),
+  inside INTEGER NOT NULL CONSTRAINT "inside must be 0 or 1" CHECK (inside IN (0, 1)),
+  reference REAL,
+  last_fired_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, creator_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX alert_state_by_creator ON alert_state (creator_id, rule_id);
+
+CREATE TABLE webhook (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner_user_id INTEGER NOT NULL REFERENCES user (id),
+  url TEXT NOT NULL
+    CONSTRAINT "url must start with http:// or https://"
+    CHECK (substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://')
+    CONSTRAINT "url must be at most 2048 bytes" CHECK (length(CAST(url AS BLOB)) <= 2048),
+  secret TEXT NOT NULL
+    CONSTRAINT "secret must be 16..256 bytes"
+    CHECK (length(CAST(secret AS BLOB)) BETWEEN 16 AND 256),
+  enabled INTEGER NOT NULL CONSTRAINT "enabled must be 0 or 1" CHECK (enabled IN (0, 1)),
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webhook_by_owner ON webhook (owner_user_id, id);
+
+-- UNIQUE leads with event_id so that it also serves the event's cascade; the webhook's
+-- cascade and ListWebhookDeliveries use webhook_delivery_by_webhook; the dispatcher's
+-- queue (DueWebhookDeliveries) is the partial index, which holds pending rows only.
+CREATE TABLE webhook_delivery (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id INTEGER NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+  event_id INTEGER NOT NULL REFERENCES alert_event (id) ON DELETE CASCADE,
+  state TEXT NOT NULL
+    CONSTRAINT "state must be pending, delivered or dead"
+    CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL
+    CONSTRAINT "attempts must not be negative" CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (event_id, webhook_id)
+) STRICT;
+CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery (webhook_id, id);
+CREATE INDEX webhook_delivery_due ON webhook_delivery (next_attempt_at, id)
+  WHERE state = 'pending';
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

@@ -451,7 +451,80 @@ Result<AlertEvent> ReadAlertEvent(Statement& row) {
   event.creator_id = row.ReadInt();
   event.fired_at = row.ReadInt();
   event.payload_json = row.ReadText();
+  event.owner_user_id = row.ReadInt();
   return event;
+}
+
+// An event and its rule's owner (alert_rule AS r): the columns ReadAlertEvent reads.
+constexpr std::string_view kAlertEventColumns =
+    "e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json, r.owner_user_id";
+
+constexpr std::string_view kSelectAlertState =
+    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at FROM alert_state ";
+
+Result<AlertState> ReadAlertState(Statement& row) {
+  AlertState state;
+  state.rule_id = row.ReadInt();
+  state.creator_id = row.ReadInt();
+  state.inside = row.ReadInt() != 0;
+  state.reference = row.ReadOptionalDouble();
+  state.last_fired_at = row.ReadOptionalInt();
+  state.updated_at = row.ReadInt();
+  return state;
+}
+
+constexpr std::string_view kWebhookColumns =
+    "w.id, w.owner_user_id, w.url, w.secret, w.enabled, w.created_at";
+
+Result<Webhook> ReadWebhook(Statement& row) {
+  Webhook webhook;
+  webhook.id = row.ReadInt();
+  webhook.owner_user_id = row.ReadInt();
+  webhook.url = row.ReadText();
+  webhook.secret = row.ReadText();
+  webhook.enabled = row.ReadInt() != 0;
+  webhook.created_at = row.ReadInt();
+  return webhook;
+}
+
+constexpr std::string_view kDeliveryColumns =
+    "d.id, d.webhook_id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.last_status, "
+    "d.last_error, d.updated_at";
+
+Result<WebhookDelivery> ReadDelivery(Statement& row) {
+  WebhookDelivery delivery;
+  delivery.id = row.ReadInt();
+  delivery.webhook_id = row.ReadInt();
+  delivery.event_id = row.ReadInt();
+  SPHERE_ASSIGN_OR_RETURN(delivery.state, ReadEnum(row, ParseDeliveryState));
+  delivery.attempts = static_cast<int32_t>(row.ReadInt());
+  delivery.next_attempt_at = row.ReadInt();
+  delivery.last_status = row.ReadOptionalInt32();
+  delivery.last_error = row.ReadText();
+  delivery.updated_at = row.ReadInt();
+  return delivery;
+}
+
+Result<Store::DueDelivery> ReadDueDelivery(Statement& row) {
+  Store::DueDelivery due;
+  SPHERE_ASSIGN_OR_RETURN(due.delivery, ReadDelivery(row));
+  SPHERE_ASSIGN_OR_RETURN(due.webhook, ReadWebhook(row));
+  SPHERE_ASSIGN_OR_RETURN(due.event, ReadAlertEvent(row));
+  return due;
+}
+
+std::string WebhookLabel(int64_t owner_user_id, int64_t webhook_id) {
+  return "webhook " + std::to_string(webhook_id) + " of user " + std::to_string(owner_user_id);
+}
+
+std::string DeliveryLabel(int64_t owner_user_id, int64_t delivery_id) {
+  return "webhook delivery " + std::to_string(delivery_id) + " of user " +
+         std::to_string(owner_user_id);
+}
+
+Status PositiveLimit(int limit) {
+  if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
+  return Status::Ok();
 }
 
 Result<ModelRecord> ReadModel(Statement& row) {
@@ -820,20 +893,27 @@ class SqliteStore final : public Store {
     SPHERE_ASSIGN_OR_RETURN(
         Statement insert,
         statements_.Use("INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json) "
-                        "VALUES (?, ?, ?, ?)"));
+                        "VALUES (?, ?, ?, ?) RETURNING id, "
+                        "(SELECT owner_user_id FROM alert_rule WHERE alert_rule.id = rule_id)"));
     insert.BindInt(event.rule_id)
         .BindInt(event.creator_id)
         .BindInt(event.fired_at)
         .BindText(event.payload_json);
-    if (Status status = insert.Run(); !status.ok()) {
+    Result<bool> inserted = insert.Step();
+    if (!inserted.ok()) {
       if (insert.last_error() == SQLITE_CONSTRAINT_FOREIGNKEY) {
         insert.Reset();
         return MissingEventReference(event);
       }
-      return status.WithContext("alert event of rule " + std::to_string(event.rule_id));
+      return inserted.error().WithContext("alert event of rule " + std::to_string(event.rule_id));
     }
+    if (!*inserted) return Internal("appending an alert event returned no id");
     AlertEvent appended = event;
-    appended.id = sqlite3_last_insert_rowid(db_.get());
+    appended.id = insert.ReadInt();
+    appended.owner_user_id = insert.ReadInt();
+    // Stepping to the end completes the statement (and its autocommit transaction).
+    SPHERE_ASSIGN_OR_RETURN(bool more, insert.Step());
+    if (more) return Internal("appending an alert event inserted more than one row");
     return appended;
   }
 
@@ -841,11 +921,249 @@ class SqliteStore final : public Store {
                                                   int limit) override {
     if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
     return ReadAll<AlertEvent>(
-        "SELECT e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json "
-        "FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id "
-        "WHERE r.owner_user_id = ? AND e.id > ? ORDER BY e.id LIMIT ?",
+        Sql(Sql("SELECT ", kAlertEventColumns),
+            " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id "
+            "WHERE r.owner_user_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"),
         ReadAlertEvent,
         [&](Statement& query) { query.BindInt(owner_user_id).BindInt(after_id).BindInt(limit); });
+  }
+
+  Result<std::vector<AlertRule>> ListEnabledAlertRules() override {
+    return ReadAll<AlertRule>(Sql(kSelectAlertRule, "WHERE enabled = 1 ORDER BY id"),
+                              ReadAlertRule);
+  }
+
+  Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) override {
+    return ReadAll<AlertState>(Sql(kSelectAlertState, "WHERE creator_id = ? ORDER BY rule_id"),
+                               ReadAlertState,
+                               [&](Statement& query) { query.BindInt(creator_id); });
+  }
+
+  // Runs inside every ingest that touches a creator someone watches: one IMMEDIATE
+  // transaction over cached statements, a few index probes per state and event.
+  Result<std::vector<AlertEvent>> CommitAlertEvaluation(
+      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) override {
+    for (const AlertState& state : states) SPHERE_RETURN_IF_ERROR(CheckAlertState(state));
+    if (states.empty() && events.empty()) return std::vector<AlertEvent>();
+    SPHERE_ASSIGN_OR_RETURN(Transaction transaction, Begin(Transaction::Kind::kWrite));
+    SPHERE_RETURN_IF_ERROR(CheckCreatorsExist(states, events));
+
+    // The owner of each rule still stored; nullopt for one deleted meanwhile.
+    std::unordered_map<int64_t, std::optional<int64_t>> owners;
+    auto owner_of = [&](int64_t rule_id) -> Result<std::optional<int64_t>> {
+      if (auto it = owners.find(rule_id); it != owners.end()) return it->second;
+      SPHERE_ASSIGN_OR_RETURN(Statement query,
+                              statements_.Use("SELECT owner_user_id FROM alert_rule WHERE id = ?"));
+      query.BindInt(rule_id);
+      SPHERE_ASSIGN_OR_RETURN(bool found, query.Step());
+      std::optional<int64_t> owner;
+      if (found) owner = query.ReadInt();
+      owners.emplace(rule_id, owner);
+      return owner;
+    };
+
+    if (!states.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(
+          Statement upsert,
+          statements_.Use("INSERT INTO alert_state (rule_id, creator_id, inside, reference, "
+                          "last_fired_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (rule_id, creator_id) DO UPDATE SET "
+                          "inside = excluded.inside, reference = excluded.reference, "
+                          "last_fired_at = excluded.last_fired_at, "
+                          "updated_at = excluded.updated_at"));
+      for (const AlertState& state : states) {
+        SPHERE_ASSIGN_OR_RETURN(std::optional<int64_t> owner, owner_of(state.rule_id));
+        if (!owner) continue;
+        upsert.Reset();
+        upsert.BindInt(state.rule_id)
+            .BindInt(state.creator_id)
+            .BindBool(state.inside)
+            .BindOptionalDouble(state.reference)
+            .BindOptionalInt(state.last_fired_at)
+            .BindInt(state.updated_at);
+        if (Status status = upsert.Run(); !status.ok()) {
+          return status.WithContext("alert state of rule " + std::to_string(state.rule_id) +
+                                    " for creator " + std::to_string(state.creator_id));
+        }
+      }
+    }
+
+    std::vector<AlertEvent> appended;
+    if (!events.empty()) {
+      SPHERE_ASSIGN_OR_RETURN(
+          Statement insert,
+          statements_.Use("INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json) "
+                          "VALUES (?, ?, ?, ?)"));
+      SPHERE_ASSIGN_OR_RETURN(
+          Statement fan_out,
+          statements_.Use("INSERT INTO webhook_delivery (webhook_id, event_id, state, attempts, "
+                          "next_attempt_at, last_status, last_error, updated_at) "
+                          "SELECT id, ?, 'pending', 0, ?, NULL, '', ? FROM webhook "
+                          "WHERE owner_user_id = ? AND enabled = 1 ORDER BY id"));
+      appended.reserve(events.size());
+      for (const AlertEvent& event : events) {
+        SPHERE_ASSIGN_OR_RETURN(std::optional<int64_t> owner, owner_of(event.rule_id));
+        if (!owner) continue;
+        insert.Reset();
+        insert.BindInt(event.rule_id)
+            .BindInt(event.creator_id)
+            .BindInt(event.fired_at)
+            .BindText(event.payload_json);
+        if (Status status = insert.Run(); !status.ok()) {
+          return status.WithContext("alert event of rule " + std::to_string(event.rule_id));
+        }
+        AlertEvent stored = event;
+        stored.id = sqlite3_last_insert_rowid(db_.get());
+        stored.owner_user_id = *owner;
+        fan_out.Reset();
+        fan_out.BindInt(stored.id).BindInt(event.fired_at).BindInt(event.fired_at).BindInt(*owner);
+        if (Status status = fan_out.Run(); !status.ok()) {
+          return status.WithContext("webhook deliveries of alert event " +
+                                    std::to_string(stored.id));
+        }
+        appended.push_back(std::move(stored));
+      }
+    }
+    SPHERE_RETURN_IF_ERROR(transaction.Commit());
+    return appended;
+  }
+
+  Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    return ReadAll<AlertEvent>(
+        Sql(Sql("SELECT ", kAlertEventColumns),
+            " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id "
+            "WHERE e.id > ? ORDER BY e.id LIMIT ?"),
+        ReadAlertEvent, [&](Statement& query) { query.BindInt(after_id).BindInt(limit); });
+  }
+
+  Result<Webhook> CreateWebhook(const Webhook& webhook) override {
+    SPHERE_RETURN_IF_ERROR(ValidateWebhook(webhook));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement insert,
+        statements_.Use("INSERT INTO webhook (owner_user_id, url, secret, enabled, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)"));
+    insert.BindInt(webhook.owner_user_id)
+        .BindText(webhook.url)
+        .BindText(webhook.secret)
+        .BindBool(webhook.enabled)
+        .BindInt(webhook.created_at);
+    if (Status status = insert.Run(); !status.ok()) {
+      if (insert.last_error() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return NotFound("webhook: owner_user_id " + std::to_string(webhook.owner_user_id) +
+                        " names no user");
+      }
+      return status.WithContext("webhook of user " + std::to_string(webhook.owner_user_id));
+    }
+    Webhook created = webhook;
+    created.id = sqlite3_last_insert_rowid(db_.get());
+    return created;
+  }
+
+  Result<std::vector<Webhook>> ListWebhooks(int64_t owner_user_id) override {
+    return ReadAll<Webhook>(Sql(Sql("SELECT ", kWebhookColumns),
+                                " FROM webhook AS w WHERE w.owner_user_id = ? "
+                                "ORDER BY w.id"),
+                            ReadWebhook, [&](Statement& query) { query.BindInt(owner_user_id); });
+  }
+
+  Status DeleteWebhook(int64_t owner_user_id, int64_t webhook_id) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement remove,
+        statements_.Use("DELETE FROM webhook WHERE id = ? AND owner_user_id = ?"));
+    remove.BindInt(webhook_id).BindInt(owner_user_id);
+    SPHERE_RETURN_IF_ERROR(remove.Run());
+    // Someone else's webhook is reported exactly like a missing one, so ids reveal nothing.
+    if (remove.Changes() == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    return Status::Ok();
+  }
+
+  Result<std::vector<DueDelivery>> DueWebhookDeliveries(UnixSeconds now, int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    // state = 'pending' as a literal, so the planner can use the partial index.
+    return ReadAll<DueDelivery>(
+        "SELECT " + std::string(kDeliveryColumns) + ", " + std::string(kWebhookColumns) + ", " +
+            std::string(kAlertEventColumns) +
+            " FROM webhook_delivery AS d JOIN webhook AS w ON w.id = d.webhook_id "
+            "JOIN alert_event AS e ON e.id = d.event_id JOIN alert_rule AS r ON r.id = e.rule_id "
+            "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1 "
+            "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+        ReadDueDelivery, [&](Statement& query) { query.BindInt(now).BindInt(limit); });
+  }
+
+  Status UpdateWebhookDelivery(const WebhookDelivery& delivery) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement update,
+        statements_.Use("UPDATE webhook_delivery SET state = ?, attempts = ?, "
+                        "next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ? "
+                        "WHERE id = ?"));
+    update.BindText(ToString(delivery.state))
+        .BindInt(delivery.attempts)
+        .BindInt(delivery.next_attempt_at)
+        .BindOptionalInt(delivery.last_status)
+        .BindText(delivery.last_error)
+        .BindInt(delivery.updated_at)
+        .BindInt(delivery.id);
+    const std::string label = "webhook delivery " + std::to_string(delivery.id);
+    if (Status status = update.Run(); !status.ok()) return status.WithContext(label);
+    if (update.Changes() == 0) return NotFound(label);
+    return Status::Ok();
+  }
+
+  // One query: no row at all means the webhook is missing or someone else's; a webhook
+  // without (matching) deliveries gives one row of NULL delivery columns.
+  Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(int64_t owner_user_id,
+                                                             int64_t webhook_id,
+                                                             std::optional<DeliveryState> state,
+                                                             int limit) override {
+    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement query,
+        statements_.Use("SELECT " + std::string(kDeliveryColumns) +
+                        " FROM webhook AS w LEFT JOIN webhook_delivery AS d ON d.webhook_id = w.id "
+                        "AND (?1 IS NULL OR d.state = ?1) WHERE w.id = ?2 AND w.owner_user_id = ?3 "
+                        "ORDER BY d.id DESC LIMIT ?4"));
+    if (state) {
+      query.BindText(ToString(*state));
+    } else {
+      query.BindNull();
+    }
+    query.BindInt(webhook_id).BindInt(owner_user_id).BindInt(limit);
+    std::vector<WebhookDelivery> deliveries;
+    bool webhook_found = false;
+    while (true) {
+      SPHERE_ASSIGN_OR_RETURN(bool has_row, query.Step());
+      if (!has_row) break;
+      webhook_found = true;
+      if (query.NextColumnIsNull()) break;  // the webhook has no such deliveries
+      SPHERE_ASSIGN_OR_RETURN(WebhookDelivery delivery, ReadDelivery(query));
+      deliveries.push_back(std::move(delivery));
+    }
+    if (!webhook_found) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    return deliveries;
+  }
+
+  Result<WebhookDelivery> RequeueWebhookDelivery(int64_t owner_user_id, int64_t delivery_id,
+                                                 UnixSeconds now) override {
+    SPHERE_ASSIGN_OR_RETURN(
+        Statement update,
+        statements_.Use(
+            "UPDATE webhook_delivery SET state = 'pending', attempts = 0, "
+            "next_attempt_at = ?1, updated_at = ?1 WHERE id = ?2 AND webhook_id IN "
+            "(SELECT id FROM webhook WHERE owner_user_id = ?3) RETURNING id, webhook_id, "
+            "event_id, state, attempts, next_attempt_at, last_status, last_error, updated_at"));
+    update.BindInt(now).BindInt(delivery_id).BindInt(owner_user_id);
+    SPHERE_ASSIGN_OR_RETURN(bool updated, update.Step());
+    // Someone else's delivery is reported exactly like a missing one.
+    if (!updated) return NotFound(DeliveryLabel(owner_user_id, delivery_id));
+    SPHERE_ASSIGN_OR_RETURN(WebhookDelivery delivery, ReadDelivery(update));
+    // Stepping to the end completes the statement (and its autocommit transaction).
+    SPHERE_ASSIGN_OR_RETURN(bool more, update.Step());
+    if (more) {
+      return Internal("requeueing " + DeliveryLabel(owner_user_id, delivery_id) +
+                      " changed more than one row");
+    }
+    return delivery;
   }
 
   Result<ModelRecord> SaveModel(const ModelRecord& model) override {
@@ -1202,6 +1520,36 @@ class SqliteStore final : public Store {
     return InvalidArgument(record_label +
                            ": creator_handle names a creator that is neither in the store nor "
                            "in the batch");
+  }
+
+  // SQLite would store a NaN reference as NULL, silently forgetting the peak.
+  static Status CheckAlertState(const AlertState& state) {
+    if (state.reference && !std::isfinite(*state.reference)) {
+      return InvalidArgument("alert state of rule " + std::to_string(state.rule_id) +
+                             " for creator " + std::to_string(state.creator_id) +
+                             ": reference must be a finite number");
+    }
+    return Status::Ok();
+  }
+
+  // NotFound for the first creator_id of an evaluation that names no creator, whether or
+  // not its rule still exists (an evaluation is of one creator, so this is one probe).
+  Status CheckCreatorsExist(const std::vector<AlertState>& states,
+                            const std::vector<AlertEvent>& events) {
+    int64_t checked = 0;  // ids start at 1
+    auto check = [&](int64_t creator_id) -> Status {
+      if (creator_id == checked) return Status::Ok();
+      SPHERE_ASSIGN_OR_RETURN(bool exists, RowExists("creator", creator_id));
+      if (!exists) {
+        return NotFound("alert evaluation: creator_id " + std::to_string(creator_id) +
+                        " names no creator");
+      }
+      checked = creator_id;
+      return Status::Ok();
+    };
+    for (const AlertState& state : states) SPHERE_RETURN_IF_ERROR(check(state.creator_id));
+    for (const AlertEvent& event : events) SPHERE_RETURN_IF_ERROR(check(event.creator_id));
+    return Status::Ok();
   }
 
   // Says which reference of a refused alert event is dangling.
