@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libsimdjson-dev libcsv-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsodium-dev
   libboost-dev                                           # HTTP server (Beast on Asio, header-only)
+  libssl-dev ca-certificates                             # webhooks to https:// URLs (Asio SSL)
   libicu-dev libcld2-dev libfasttext-dev liblinear-dev  # caption features, niche classifier
   libopencv-dev opencv-data                              # image features (dnn, quality, Haar, BRISQUE)
   libxgboost-dev                                         # PLEP and Market Value models

@@ -251,6 +251,37 @@ void SerializeHead(const api::Response& response, bool keep_alive, bool http10, 
   out += "\r\n\r\n";
 }
 
+// The head of a streaming response: no Content-Length, the body ends when the connection does.
+void SerializeStreamHead(const api::Response& response, std::string& out) {
+  out.clear();
+  out += "HTTP/1.1 ";
+  AppendNumber(out, static_cast<uint64_t>(response.status));
+  out += ' ';
+  const beast::string_view reason =
+      bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  if (HasBody(response.status) && !response.content_type.empty()) {
+    out += "Content-Type: ";
+    out += response.content_type;
+    out += "\r\n";
+  }
+  bool cache_control = false;
+  for (const auto& [name, value] : response.headers) {
+    if (IsReservedHeader(name)) continue;
+    cache_control = cache_control || EqualsIgnoreCase(name, "cache-control");
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  // A proxy or browser cache holding an event stream would replay stale events.
+  if (!cache_control) out += "Cache-Control: no-cache\r\n";
+  out += "Connection: close\r\nDate: ";
+  out += HttpDate();
+  out += "\r\n\r\n";
+}
+
 struct Config {
   ServerOptions options;
   api::Handler handler;
@@ -262,11 +293,93 @@ class Session;
 using AutoUnlinkHook =
     boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
+// The StreamSink of one streaming connection. Other threads append to `pending_` and post one
+// flush at a time to the connection's worker, which takes the pending bytes and writes them.
+// The io_context is touched only while attached: Detach (on the worker, before the stream's
+// Closed) ends that, so a sink kept after the Server is gone never reaches a dead io_context.
+class Sink final : public api::StreamSink {
+ public:
+  Sink(net::io_context& ioc, std::weak_ptr<Session> session, size_t limit)
+      : ioc_(ioc), session_(std::move(session)), limit_(limit) {}
+
+  bool Write(std::string bytes) override {
+    std::lock_guard lock(mutex_);
+    if (detached_ || closing_) return false;
+    if (bytes.size() > limit_ - queued_) {
+      overflow_ = true;
+      closing_ = true;
+      Schedule();
+      return false;
+    }
+    queued_ += bytes.size();
+    if (pending_.empty()) {
+      pending_ = std::move(bytes);
+    } else {
+      pending_ += bytes;
+    }
+    Schedule();
+    return true;
+  }
+
+  void Close() override {
+    std::lock_guard lock(mutex_);
+    if (detached_ || closing_) return;
+    closing_ = true;
+    Schedule();
+  }
+
+  struct Pending {
+    std::string bytes;
+    bool closing = false;
+    bool overflow = false;
+  };
+
+  // Worker thread: what to write next, and whether the stream is to end after it.
+  Pending Take() {
+    std::lock_guard lock(mutex_);
+    scheduled_ = false;
+    Pending taken;
+    taken.bytes.swap(pending_);
+    taken.closing = closing_;
+    taken.overflow = overflow_;
+    return taken;
+  }
+
+  // Worker thread: `n` queued bytes reached the socket.
+  void Written(size_t n) {
+    std::lock_guard lock(mutex_);
+    queued_ -= n;
+  }
+
+  // Worker thread: from now on every call is a no-op.
+  void Detach() {
+    std::lock_guard lock(mutex_);
+    detached_ = true;
+    closing_ = true;
+    std::string().swap(pending_);
+  }
+
+ private:
+  void Schedule();  // with mutex_ held
+
+  net::io_context& ioc_;
+  const std::weak_ptr<Session> session_;
+  const size_t limit_;
+  std::mutex mutex_;
+  std::string pending_;
+  size_t queued_ = 0;  // pending_ plus what the worker is writing
+  bool scheduled_ = false;
+  bool closing_ = false;
+  bool overflow_ = false;
+  bool detached_ = false;
+};
+
 // One io_context and the thread that runs it, with the connections that live on it. Everything
 // here is touched only by that thread (other threads post to `ioc`).
 struct Worker {
-  Worker(const Config& c, const std::atomic<bool>& stop_requested)
-      : config(c), server_stopping(stop_requested) {}
+  Worker(const Config& c, const std::atomic<bool>& stop_requested,
+         std::atomic<size_t>& streams_open)
+      : config(c), server_stopping(stop_requested), open_streams(streams_open) {}
 
   void Adopt(tcp::socket socket);
   void ArmSweep();
@@ -278,6 +391,7 @@ struct Worker {
   // Set by Stop() at once, while `stopping` waits for this thread to get to BeginStop: a
   // response written meanwhile already says "Connection: close".
   const std::atomic<bool>& server_stopping;
+  std::atomic<size_t>& open_streams;  // the Server's count, shared by its workers
   // Declared before `ioc`: sessions still owned by pending handlers unlink themselves while
   // the io_context is destroyed.
   boost::intrusive::list<Session, boost::intrusive::base_hook<AutoUnlinkHook>,
@@ -303,6 +417,7 @@ class Session : public std::enable_shared_from_this<Session>, public AutoUnlinkH
   }
 
   ~Session() {
+    EndStream();  // only when the io_context is destroyed with the connection still pending
     unlink();
     worker_.OnSessionGone();
   }
@@ -316,18 +431,62 @@ class Session : public std::enable_shared_from_this<Session>, public AutoUnlinkH
     deadline_ = Clock::time_point::max();
     error_code ec;
     socket_.close(ec);
+    EndStream();
   }
 
-  // Requests already read are answered (then the connection closes, see OnWrite); anything
-  // else closes now.
+  // Requests already read are answered (then the connection closes, see OnWrite); streams and
+  // anything else close now.
   void OnServerStop() {
-    if (state_ == State::kIdle || state_ == State::kReading || state_ == State::kLingering) {
+    if (state_ == State::kIdle || state_ == State::kReading || state_ == State::kLingering ||
+        state_ == State::kStreaming) {
       Close();
     }
   }
 
+  // Posted by the Sink: writes what is queued, or ends the stream once it is all written.
+  void FlushStream() {
+    if (state_ != State::kStreaming || stream_writing_) return;
+    Sink::Pending pending = sink_->Take();
+    if (pending.overflow) {
+      spdlog::warn("http: dropping the stream of {} {} to {}: more than {} bytes unread",
+                   request_.method_text, request_.path, request_.remote_address,
+                   options().stream_queue_limit);
+      Close();
+      return;
+    }
+    if (!pending.bytes.empty()) {
+      stream_out_ = std::move(pending.bytes);
+      stream_writing_ = true;
+      net::async_write(socket_, net::buffer(stream_out_),
+                       [self = shared_from_this()](error_code ec, size_t n) {
+                         self->stream_writing_ = false;
+                         if (self->state_ != State::kStreaming) return;
+                         if (ec) {
+                           self->Close();
+                           return;
+                         }
+                         self->sink_->Written(n);
+                         self->FlushStream();
+                       });
+      return;
+    }
+    if (pending.closing) {
+      // Sink::Close with everything written: end like any server-closed response, the read
+      // already pending (StartStream) doing the lingering drain.
+      EndStream();
+      error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (worker_.stopping) {
+        Close();
+        return;
+      }
+      state_ = State::kLingering;
+      deadline_ = Clock::now() + worker_.config.linger;
+    }
+  }
+
  private:
-  enum class State { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+  enum class State { kIdle, kReading, kHandling, kWriting, kStreaming, kLingering, kClosed };
 
   const ServerOptions& options() const { return worker_.config.options; }
 
@@ -454,10 +613,16 @@ class Session : public std::enable_shared_from_this<Session>, public AutoUnlinkH
 
   void Respond(api::Response response, bool keep_alive, bool head, bool http10) {
     response_ = std::move(response);
+    stream_ = std::move(response_.stream);
     if (const std::string_view reason = InvalidResponseReason(response_); !reason.empty()) {
       spdlog::error("http: the handler's response to {} {} cannot be sent ({})",
                     request_.method_text, request_.path, reason);
+      EndStream();
       response_ = api::ErrorResponse(500, "internal", "internal error");
+    }
+    if (stream_) {
+      RespondStreaming(head);
+      return;
     }
     keep_alive_ = keep_alive;
     state_ = State::kWriting;
@@ -468,6 +633,74 @@ class Session : public std::enable_shared_from_this<Session>, public AutoUnlinkH
         net::buffer(head_), send_body ? net::buffer(response_.body) : net::const_buffer()};
     net::async_write(socket_, buffers,
                      [self = shared_from_this()](error_code ec, size_t) { self->OnWrite(ec); });
+  }
+
+  void RespondStreaming(bool head) {
+    keep_alive_ = false;
+    state_ = State::kWriting;
+    deadline_ = Clock::now() + options().read_timeout;
+    SerializeStreamHead(response_, head_);
+    const bool open = !head && HasBody(response_.status);
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(head_), open ? net::buffer(response_.body) : net::const_buffer()};
+    net::async_write(socket_, buffers, [self = shared_from_this(), open](error_code ec, size_t) {
+      if (self->state_ == State::kClosed) return;
+      if (ec) {
+        self->Close();
+        return;
+      }
+      if (!open || self->worker_.stopping) {
+        self->EndStream();
+        self->LingerClose();
+        return;
+      }
+      self->StartStream();
+    });
+  }
+
+  void StartStream() {
+    state_ = State::kStreaming;
+    deadline_ = Clock::time_point::max();
+    std::string().swap(response_.body);
+    buffer_.clear();  // a request pipelined behind the stream's is never answered
+    sink_ = std::make_shared<Sink>(worker_.ioc, weak_from_this(), options().stream_queue_limit);
+    stream_opened_ = true;
+    worker_.open_streams.fetch_add(1, std::memory_order_relaxed);
+    // The client closing (EOF, reset) fails this read, which closes the connection.
+    Drain();
+    try {
+      stream_->Open(sink_);
+    } catch (const std::exception& e) {
+      spdlog::error("http: opening the stream of {} {} threw: {}", request_.method_text,
+                    request_.path, e.what());
+      Close();
+    } catch (...) {
+      spdlog::error("http: opening the stream of {} {} threw", request_.method_text, request_.path);
+      Close();
+    }
+  }
+
+  // Detaches the sink and tells the stream, once; a no-op when there is no stream.
+  void EndStream() {
+    if (!stream_) return;
+    const std::shared_ptr<api::ResponseStream> stream = std::move(stream_);
+    stream_.reset();
+    if (sink_) {
+      sink_->Detach();
+      sink_.reset();
+    }
+    if (stream_opened_) {
+      stream_opened_ = false;
+      worker_.open_streams.fetch_sub(1, std::memory_order_relaxed);
+    }
+    try {
+      stream->Closed();
+    } catch (const std::exception& e) {
+      spdlog::error("http: closing the stream of {} {} threw: {}", request_.method_text,
+                    request_.path, e.what());
+    } catch (...) {
+      spdlog::error("http: closing the stream of {} {} threw", request_.method_text, request_.path);
+    }
   }
 
   void OnWrite(error_code ec) {
@@ -519,7 +752,22 @@ class Session : public std::enable_shared_from_this<Session>, public AutoUnlinkH
   Clock::time_point deadline_ = Clock::time_point::max();
   bool keep_alive_ = true;
   bool continue_sent_ = false;
+  // Streaming (a response with a stream).
+  std::shared_ptr<api::ResponseStream> stream_;
+  std::shared_ptr<Sink> sink_;
+  std::string stream_out_;  // being written
+  bool stream_writing_ = false;
+  bool stream_opened_ = false;
 };
+
+void Sink::Schedule() {
+  if (scheduled_) return;
+  scheduled_ = true;
+  // The weak pointer is locked on the worker: a Session must end on its own thread.
+  net::post(ioc_, [session = session_] {
+    if (const std::shared_ptr<Session> s = session.lock()) s->FlushStream();
+  });
+}
 
 void Worker::Adopt(tcp::socket socket) {
   if (stopping) return;  // the socket closes as it goes out of scope
@@ -565,7 +813,7 @@ struct Server::Impl {
   explicit Impl(Config c) : config(std::move(c)) {
     workers.reserve(static_cast<size_t>(config.options.threads));
     for (int i = 0; i < config.options.threads; ++i) {
-      workers.push_back(std::make_unique<Worker>(config, stop_requested));
+      workers.push_back(std::make_unique<Worker>(config, stop_requested, open_streams));
     }
     acceptor.emplace(workers[0]->ioc);
     accept_retry.emplace(workers[0]->ioc);
@@ -697,6 +945,7 @@ struct Server::Impl {
 
   Config config;
   std::atomic<bool> stop_requested = false;
+  std::atomic<size_t> open_streams = 0;  // before `workers`: their sessions outlive the threads
   std::vector<std::unique_ptr<Worker>> workers;  // first: destroyed after what uses their ioc
   std::optional<tcp::acceptor> acceptor;         // on workers[0]
   std::optional<net::steady_timer> accept_retry;
@@ -723,6 +972,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, api:
   if (options.read_timeout.count() <= 0 || options.idle_timeout.count() <= 0) {
     return InvalidArgument("read_timeout, idle_timeout: must be positive");
   }
+  if (options.stream_queue_limit == 0) {
+    return InvalidArgument("stream_queue_limit: must be positive");
+  }
   try {
     error_code ec;
     const net::ip::address address = net::ip::make_address(options.address, ec);
@@ -741,6 +993,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, api:
 }
 
 uint16_t Server::port() const { return impl_->port; }
+
+size_t Server::open_streams() const { return impl_->open_streams.load(std::memory_order_relaxed); }
 
 void Server::Stop() { impl_->Stop(); }
 

@@ -16,8 +16,14 @@
 // 431 "header_too_large". A request that does not arrive in full within read_timeout, and a
 // keep-alive connection idle for idle_timeout, are closed without a response.
 //
-// Thread safety: Start, port, Stop, WaitForSignal and the destructor may be called from any
-// thread except a handler (Stop from a handler would wait for itself).
+// Streaming responses (api::Response::stream, Server-Sent Events): after the head the
+// connection belongs to the stream. Writes from any thread are posted to the connection's
+// worker and written in order; the client closing is noticed by a read kept pending (what it
+// sends is discarded); no read or idle timeout applies (the source sends heartbeats); a client
+// that lets more than stream_queue_limit bytes pile up is dropped. Stop() ends streams at once.
+//
+// Thread safety: Start, port, open_streams, Stop, WaitForSignal and the destructor may be called
+// from any thread except a handler (Stop from a handler would wait for itself).
 #pragma once
 
 #include <chrono>
@@ -40,6 +46,7 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30000};    // a started request must arrive in full
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
   std::chrono::milliseconds shutdown_grace{10000};  // Stop() waits this long for in-flight work
+  size_t stream_queue_limit = 1 << 20;              // bytes a streaming response may have unwritten
 };
 
 class Server {
@@ -56,11 +63,15 @@ class Server {
   // The bound port (the ephemeral one when 0 was asked).
   uint16_t port() const;
 
-  // Graceful and idempotent: stops accepting; closes idle keep-alive connections and requests
-  // still arriving; lets requests already read run their handler and write their response
-  // (then closes those connections), for up to shutdown_grace; then closes whatever is left
-  // and joins the threads. A handler still blocked after the grace is waited for: the threads
-  // cannot be interrupted inside user code.
+  // Streaming responses opened and not yet closed (for metrics and tests).
+  size_t open_streams() const;
+
+  // Graceful and idempotent: stops accepting; closes idle keep-alive connections, requests
+  // still arriving and streaming responses (their Closed runs on the I/O threads meanwhile,
+  // so it must not wait for the thread calling Stop); lets requests already read run their
+  // handler and write their response (then closes those connections), for up to
+  // shutdown_grace; then closes whatever is left and joins the threads. A handler still
+  // blocked after the grace is waited for: the threads cannot be interrupted inside user code.
   void Stop();
 
   // Blocks until SIGINT or SIGTERM arrives (or Stop() is called elsewhere), then Stop().

@@ -682,5 +682,331 @@ TEST(HttpServer, ManyConcurrentClientsAllGetTheirOwnAnswers) {
   EXPECT_EQ(calls.load(), kClients * kRequests);
 }
 
+// A ResponseStream that records what the server does to it.
+class RecordingStream : public api::ResponseStream {
+ public:
+  // Written on the I/O thread from inside Open, before anything else.
+  explicit RecordingStream(std::string greeting = "") : greeting_(std::move(greeting)) {}
+
+  void Open(std::shared_ptr<api::StreamSink> sink) override {
+    if (!greeting_.empty()) {
+      EXPECT_TRUE(sink->Write(greeting_));
+    }
+    std::lock_guard lock(mutex_);
+    sink_ = std::move(sink);
+    ++opened_;
+    cv_.notify_all();
+  }
+
+  void Closed() override {
+    std::lock_guard lock(mutex_);
+    ++closed_;
+    cv_.notify_all();
+  }
+
+  std::shared_ptr<api::StreamSink> WaitForOpen() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, kGiveUp, [this] { return opened_ > 0 || closed_ > 0; })) {
+      ADD_FAILURE() << "the stream was never opened";
+    }
+    return sink_;
+  }
+
+  void WaitForClosed() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, kGiveUp, [this] { return closed_ > 0; })) {
+      ADD_FAILURE() << "the stream was never closed";
+    }
+  }
+
+  int opened() {
+    std::lock_guard lock(mutex_);
+    return opened_;
+  }
+  int closed() {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+ private:
+  const std::string greeting_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::shared_ptr<api::StreamSink> sink_;
+  int opened_ = 0;
+  int closed_ = 0;
+};
+
+// Serves /events as a stream (one RecordingStream per request, kept in order) and anything
+// else with Echo.
+class StreamingRoutes {
+ public:
+  api::Handler Handler() {
+    return [this](const api::Request& request) {
+      if (request.path != "/events") return Echo(request);
+      auto stream = std::make_shared<RecordingStream>(": hello\n\n");
+      {
+        std::lock_guard lock(mutex_);
+        streams_.push_back(stream);
+        cv_.notify_all();
+      }
+      api::Response response;
+      response.content_type = "text/event-stream";
+      response.body = "retry: 1000\n\n";
+      response.headers = {{"X-Stream", "yes"}, {"Content-Length", "5"}};
+      response.stream = stream;
+      return response;
+    };
+  }
+
+  // The i-th stream the handler made, once it exists.
+  std::shared_ptr<RecordingStream> Stream(size_t i) {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, kGiveUp, [&] { return streams_.size() > i; })) {
+      ADD_FAILURE() << "the handler never made stream " << i;
+      return std::make_shared<RecordingStream>();
+    }
+    return streams_[i];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::shared_ptr<RecordingStream>> streams_;
+};
+
+// Splits what arrived into head and body at the first blank line.
+std::pair<std::string, std::string> SplitHead(const std::string& all) {
+  const size_t end = all.find("\r\n\r\n");
+  if (end == std::string::npos) return {all, ""};
+  return {all.substr(0, end + 4), all.substr(end + 4)};
+}
+
+TEST(HttpServerStream, WritesTheHeadThenChunksFromAnotherThreadInOrderAndCloseEndsIt) {
+  StreamingRoutes routes;
+  auto server = StartOrDie(TestOptions(), routes.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  client.Send(Get("/events"));
+  auto stream = routes.Stream(0);
+  const auto sink = stream->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(server->open_streams(), 1u);
+  std::string expected = "retry: 1000\n\n: hello\n\n";
+  for (int i = 0; i < 200; ++i) expected += "data: " + std::to_string(i) + "\n\n";
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) EXPECT_TRUE(sink->Write("data: " + std::to_string(i) + "\n\n"));
+    sink->Close();
+    EXPECT_FALSE(sink->Write("data: late\n\n"));
+  });
+  const std::string all = client.ReadToClose();  // returns at EOF: Close ended the response
+  writer.join();
+  const auto [head, body] = SplitHead(all);
+  EXPECT_THAT(head, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(head, HasSubstr("\r\nContent-Type: text/event-stream\r\n"));
+  EXPECT_THAT(head, HasSubstr("\r\nCache-Control: no-cache\r\n"));
+  EXPECT_THAT(head, HasSubstr("\r\nConnection: close\r\n"));
+  EXPECT_THAT(head, HasSubstr("\r\nX-Stream: yes\r\n"));
+  EXPECT_THAT(head, ::testing::Not(HasSubstr("Content-Length")));
+  EXPECT_EQ(body, expected);
+  stream->WaitForClosed();
+  EXPECT_EQ(stream->opened(), 1);
+  EXPECT_EQ(stream->closed(), 1);
+  EXPECT_EQ(server->open_streams(), 0u);
+}
+
+TEST(HttpServerStream, ClientDisconnectCallsClosedOnceAndThenWriteFails) {
+  StreamingRoutes routes;
+  auto server = StartOrDie(TestOptions(), routes.Handler());
+  ASSERT_NE(server, nullptr);
+  std::shared_ptr<api::StreamSink> sink;
+  std::shared_ptr<RecordingStream> stream;
+  {
+    Client client(server->port());
+    client.Send(Get("/events"));
+    stream = routes.Stream(0);
+    sink = stream->WaitForOpen();
+    ASSERT_NE(sink, nullptr);
+    EXPECT_TRUE(sink->Write("data: 1\n\n"));
+  }  // the client's socket closes
+  stream->WaitForClosed();
+  EXPECT_FALSE(sink->Write("data: 2\n\n"));
+  sink->Close();  // harmless
+  EXPECT_EQ(stream->closed(), 1);
+  EXPECT_EQ(server->open_streams(), 0u);
+  // The server goes on serving.
+  Client other(server->port());
+  other.Send(Get("/after"));
+  EXPECT_EQ(other.Read().body(), "GET /after\n");
+  EXPECT_EQ(stream->closed(), 1);
+}
+
+TEST(HttpServerStream, ClientThatDoesNotReadIsDroppedOverTheQueueLimit) {
+  ServerOptions options = TestOptions();
+  options.stream_queue_limit = 64 << 10;
+  StreamingRoutes routes;
+  auto server = StartOrDie(options, routes.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  client.Send(Get("/events"));
+  auto stream = routes.Stream(0);
+  const auto sink = stream->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  // The kernel's socket buffers take some megabytes first; the bound only keeps a server bug
+  // from looping for ever.
+  const std::string chunk(4096, 'x');
+  size_t accepted = 0;
+  while (sink->Write(chunk) && accepted < (size_t{1} << 30)) accepted += chunk.size();
+  EXPECT_LT(accepted, size_t{1} << 30) << "the queue limit never applied";
+  stream->WaitForClosed();
+  EXPECT_FALSE(sink->Write("x"));
+  EXPECT_EQ(stream->closed(), 1);
+  EXPECT_EQ(server->open_streams(), 0u);
+}
+
+TEST(HttpServerStream, ClientThatReadsIsNeverDroppedByTheQueueLimit) {
+  // 8 MiB through a 64 KiB limit: the limit counts only bytes not yet written to the socket.
+  ServerOptions options = TestOptions();
+  options.stream_queue_limit = 64 << 10;
+  StreamingRoutes routes;
+  auto server = StartOrDie(options, routes.Handler());
+  ASSERT_NE(server, nullptr);
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server->port()));
+  net::write(socket, net::buffer(Get("/events")));
+  const auto sink = routes.Stream(0)->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  std::string received;
+  std::string chunk(16 << 10, '\0');
+  const auto read_until = [&](size_t size) {
+    while (received.size() < size) {
+      received.append(chunk.data(), socket.read_some(net::buffer(chunk)));
+    }
+  };
+  const std::string prefix = "retry: 1000\n\n: hello\n\n";
+  while (received.find("\r\n\r\n") == std::string::npos) read_until(received.size() + 1);
+  const size_t body_start = received.find("\r\n\r\n") + 4;
+  read_until(body_start + prefix.size());
+  const std::string event = "data: " + std::string(4090, 'e') + "\n\n";
+  for (size_t i = 0; i < 2048; ++i) {
+    ASSERT_TRUE(sink->Write(event)) << "dropped after " << i << " events";
+    read_until(body_start + prefix.size() + (i + 1) * event.size());
+  }
+  EXPECT_EQ(received.size(), body_start + prefix.size() + 2048 * event.size());
+  EXPECT_EQ(server->open_streams(), 1u);
+  EXPECT_EQ(routes.Stream(0)->closed(), 0);
+}
+
+TEST(HttpServerStream, OneWriteLargerThanTheLimitIsRefused) {
+  ServerOptions options = TestOptions();
+  options.stream_queue_limit = 1000;
+  StreamingRoutes routes;
+  auto server = StartOrDie(options, routes.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  client.Send(Get("/events"));
+  auto stream = routes.Stream(0);
+  const auto sink = stream->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  EXPECT_FALSE(sink->Write(std::string(1001, 'x')));
+  stream->WaitForClosed();
+  EXPECT_FALSE(client.ReadToClose().empty());  // the head arrived, then the connection ended
+}
+
+TEST(HttpServerStream, StopEndsOpenStreamsAtOnceAndCallsClosed) {
+  ServerOptions options = TestOptions();
+  // Longer than the give-up time: streams left to the grace would be closed only after the
+  // waits below have failed.
+  options.shutdown_grace = std::chrono::seconds(60);
+  StreamingRoutes routes;
+  auto server = StartOrDie(options, routes.Handler());
+  ASSERT_NE(server, nullptr);
+  Client first(server->port());
+  first.Send(Get("/events"));
+  Client second(server->port());
+  second.Send(Get("/events"));
+  const auto sink = routes.Stream(0)->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  ASSERT_NE(routes.Stream(1)->WaitForOpen(), nullptr);
+  EXPECT_EQ(server->open_streams(), 2u);
+  std::thread stopper([&] { server->Stop(); });
+  routes.Stream(0)->WaitForClosed();
+  routes.Stream(1)->WaitForClosed();
+  stopper.join();
+  EXPECT_EQ(routes.Stream(0)->closed(), 1);
+  EXPECT_EQ(routes.Stream(1)->closed(), 1);
+  EXPECT_EQ(server->open_streams(), 0u);
+  EXPECT_FALSE(first.ReadToClose().empty());
+  EXPECT_FALSE(second.ReadToClose().empty());
+  // A sink kept past the server is inert.
+  server.reset();
+  EXPECT_FALSE(sink->Write("data: after\n\n"));
+  sink->Close();
+}
+
+TEST(HttpServerStream, KeepAliveRequestsOnOtherConnectionsGoOnWhileStreamsAreOpen) {
+  StreamingRoutes routes;
+  auto server = StartOrDie(TestOptions(), routes.Handler());
+  ASSERT_NE(server, nullptr);
+  // Two streams: one on each worker.
+  Client first(server->port());
+  first.Send(Get("/events"));
+  Client second(server->port());
+  second.Send(Get("/events"));
+  const auto sink = routes.Stream(0)->WaitForOpen();
+  ASSERT_NE(sink, nullptr);
+  ASSERT_NE(routes.Stream(1)->WaitForOpen(), nullptr);
+  Client client(server->port());
+  for (int i = 0; i < 20; ++i) {
+    client.Send(Get("/r" + std::to_string(i)));
+    const HttpResponse response = client.Read();
+    EXPECT_EQ(response.body(), "GET /r" + std::to_string(i) + "\n");
+    EXPECT_TRUE(response.keep_alive());
+    EXPECT_TRUE(sink->Write("data: " + std::to_string(i) + "\n\n"));
+  }
+  EXPECT_EQ(server->open_streams(), 2u);
+  EXPECT_EQ(routes.Stream(0)->closed(), 0);
+}
+
+TEST(HttpServerStream, HeadGetsTheHeadAndClosedWithoutOpen) {
+  StreamingRoutes routes;
+  auto server = StartOrDie(TestOptions(), routes.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  client.Send("HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto [head, body] = SplitHead(client.ReadToClose());
+  EXPECT_THAT(head, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(body, "");
+  auto stream = routes.Stream(0);
+  stream->WaitForClosed();
+  EXPECT_EQ(stream->opened(), 0);
+  EXPECT_EQ(stream->closed(), 1);
+  EXPECT_EQ(server->open_streams(), 0u);
+}
+
+TEST(HttpServerStream, InvalidStreamingResponseIs500AndTheStreamIsClosed) {
+  auto stream = std::make_shared<RecordingStream>();
+  auto server = StartOrDie(TestOptions(), [&](const api::Request&) {
+    api::Response response;
+    response.headers = {{"Bad Name", "x"}};
+    response.stream = stream;
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  client.Send(Get("/events"));
+  EXPECT_EQ(client.Read().result_int(), 500);
+  EXPECT_EQ(stream->opened(), 0);
+  EXPECT_EQ(stream->closed(), 1);
+}
+
+TEST(HttpServer, ZeroStreamQueueLimitIsInvalidArgument) {
+  ServerOptions options = TestOptions();
+  options.stream_queue_limit = 0;
+  EXPECT_THAT(Server::Start(options, Echo).status(),
+              IsError(Code::kInvalidArgument, HasSubstr("stream_queue_limit")));
+}
+
 }  // namespace
 }  // namespace sphere::http
