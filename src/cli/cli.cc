@@ -25,6 +25,7 @@ int Run(int argc, char** argv) {
   AddPlepCommands(app, global, action);
   AddValueCommands(app, global, action);
   AddServeCommands(app, global, action);
+  AddAlertsCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -25,5 +25,7 @@ void AddPlepCommands(CLI::App& app, const GlobalOptions& global, Action& action)
 void AddValueCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 // `serve` and `users add|list`.
 void AddServeCommands(CLI::App& app, const GlobalOptions& global, Action& action);
+// `alerts backtest` (docs/alerts-backtest.md).
+void AddAlertsCommands(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace sphere::cli

@@ -16,6 +16,7 @@
 #include "model/explain/drivers.h"
 #include "model/metrics/regression_metrics.h"
 #include "model/value/value_dataset.h"
+#include "service/creator_valuation.h"
 #include "service/model_registry.h"
 #include "service/plep_service.h"
 #include "service/value_ranking.h"
@@ -174,21 +175,6 @@ Result<std::shared_ptr<const value::ValueModel>> LoadCurrentValueModel(Store& st
 
 namespace {
 
-// The format a creator's fee is priced for: the format most of their recent posts take
-// when the card prices it, else the platform's default.
-MediaType FormatOf(const market::RateCard& card, Platform platform, const value::Summary& s) {
-  MediaType format = market::DefaultFormat(platform);
-  if (s.video_share && *s.video_share > 0.5) {
-    format = MediaType::kVideo;
-  } else if (s.carousel_share && *s.carousel_share > 0.5) {
-    format = MediaType::kCarousel;
-  } else if (s.video_share && platform == Platform::kInstagram) {
-    format = MediaType::kImage;
-  }
-  if (card.cell(platform, format).empty()) format = market::DefaultFormat(platform);
-  return format;
-}
-
 // One creator valued, before the population-wide scores and comparables. Kept for every
 // creator until the values are built, so it holds only what they read: the forecast without
 // its feature vector and with the evidence's top contributions only, and the follower count
@@ -203,6 +189,7 @@ struct Valued {
   market::Fee fee;
   double fee_now = 0;
   MediaType format = MediaType::kImage;
+  double momentum = 0;
 };
 
 json InputsJson(const value::CreatorHistory& h, const value::Summary& s) {
@@ -300,50 +287,29 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
       run.skipped[reason]++;
       if (wanted && *wanted == i) wanted_failure = reason;
     };
-    if (as_of == 0) {
-      skip("no dated observation");
+    // ValueCreatorAt is what the alerts evaluator and backtest call for one creator: the same
+    // code, so a creator's value here and in an alert cannot drift apart.
+    Result<CreatorValuation> one =
+        ValueCreatorAt(model, card, h, as_of, options.horizon_days, /*explain=*/true);
+    if (!one.ok()) {
+      if (one.status().code() != Code::kFailedPrecondition) return one.status();
+      skip(std::string(one.status().message()));
       continue;
     }
     Valued v;
     v.history = i;
     v.as_of = as_of;
-    const value::Summary summary = value::Summarize(h, as_of);
-    Result<value::ValueForecast> forecast =
-        model.Forecast(h.platform, h.niche, summary, options.horizon_days, /*explain=*/true);
-    if (!forecast.ok()) {
-      if (forecast.status().code() != Code::kFailedPrecondition) return forecast.status();
-      skip("neither an engagement level nor a follower count as of the date");
-      continue;
-    }
-    v.forecast = std::move(*forecast);
+    v.followers = one->followers;
+    v.forecast = std::move(one->forecast);
     v.forecast.x = {};
     if (v.forecast.contributions.size() > kEvidenceContributions) {
       v.forecast.contributions.resize(kEvidenceContributions);
       v.forecast.contributions.shrink_to_fit();
     }
-    if (summary.followers) v.followers = summary.followers->value;
-    v.format = FormatOf(card, h.platform, summary);
-    const value::ValueForecast& f = v.forecast;
-    std::optional<market::Range> views, views_now;
-    if (f.views) {
-      views = market::Range{f.views->low, f.views->mid, f.views->high};
-      views_now = market::Range{*f.views_now, *f.views_now, *f.views_now};
-    }
-    Result<market::Fee> fee =
-        market::PriceFee(card, h.platform, v.format, h.niche,
-                         {f.engagement.low, f.engagement.mid, f.engagement.high}, views);
-    if (!fee.ok()) {
-      if (fee.status().code() != Code::kFailedPrecondition) return fee.status();
-      skip("the rate card cannot price " + std::string(ToString(h.platform)) + " " +
-           std::string(ToString(v.format)));
-      continue;
-    }
-    v.fee = std::move(*fee);
-    SPHERE_ASSIGN_OR_RETURN(
-        market::Fee now,
-        market::PriceFee(card, h.platform, v.format, h.niche,
-                         {f.engagement_now, f.engagement_now, f.engagement_now}, views_now));
-    v.fee_now = now.mid;
+    v.fee = std::move(one->fee);
+    v.fee_now = one->fee_now;
+    v.format = one->format;
+    v.momentum = one->momentum;
     valued.push_back(std::move(v));
   }
   if (wanted && !wanted_failure.empty()) {
@@ -507,11 +473,7 @@ Result<ValueRun> ValueCreators(Store& store, const value::ValueModel& model,
     mv.score = score[k];
     if (std::isfinite(niche_score[k])) mv.niche_score = niche_score[k];
     mv.tier = mv.followers ? std::string(ToString(TierOf(*mv.followers))) : "";
-    // Growth needs an observed level to grow from: a value priced from the niche prior (no
-    // engagement or views level known) has no momentum to report.
-    const bool observed_level =
-        v.fee.basis == "cpm" ? f.views_basis != "prior" : f.engagement_basis != "prior";
-    mv.momentum = observed_level ? market::Momentum(v.fee_now, v.fee.mid) : 0;
+    mv.momentum = v.momentum;
 
     json comparables = json::array();
     for (const market::Neighbour& n : finder.Nearest(points[k], kComparables)) {
