@@ -47,6 +47,7 @@ Result<Response> ReloadModels(const Call& call) {
   SPHERE_ASSIGN_OR_RETURN(service::ServingReload r,
                           service::ReloadServing(*store, ctx.models, ctx.creators, ctx.directory,
                                                  ctx.ranking, ctx.clock()));
+  if (ctx.alerts) SPHERE_RETURN_IF_ERROR(ctx.alerts->ReloadScores(*store));
   json out;
   out["changed"] = r.models.changed();
   out["plep"] = {{"before", r.models.plep_before}, {"after", r.models.plep_after}};

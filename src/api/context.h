@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "features/post/post_features.h"
 #include "features/visual/visual_features.h"
+#include "service/alert_service.h"
 #include "service/creator_cache.h"
 #include "service/creator_directory.h"
 #include "service/model_set.h"
@@ -48,6 +49,9 @@ class ApiContext {
                                         .count());
   };
   Metrics* metrics = nullptr;  // set by Api
+  // Rules, evaluation after ingests, live streams and webhooks; null on a server without
+  // alerts (the alert routes then answer 503).
+  service::AlertService* alerts = nullptr;
 };
 
 }  // namespace sphere::api

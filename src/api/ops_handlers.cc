@@ -5,6 +5,8 @@
 #include "api/api.h"
 #include "api/json_out.h"
 #include "api/static_documents.h"
+#include "service/alert_hub.h"
+#include "service/webhook_sender.h"
 
 namespace sphere::api {
 namespace {
@@ -89,6 +91,31 @@ Result<Response> MetricsText(const Call& call) {
       "# HELP sphere_store_connections Store connections open (idle and lent).\n"
       "# TYPE sphere_store_connections gauge\nsphere_store_connections {}\n",
       ctx.stores.open_count());
+  if (ctx.alerts) {
+    r.body += fmt::format(
+        "# HELP sphere_alert_rules Enabled alert rules in the evaluator's index.\n"
+        "# TYPE sphere_alert_rules gauge\nsphere_alert_rules {}\n",
+        ctx.alerts->evaluator().rules());
+    if (const service::AlertHub* hub = ctx.alerts->hub()) {
+      r.body += fmt::format(
+          "# HELP sphere_alert_streams Open alert event streams.\n"
+          "# TYPE sphere_alert_streams gauge\nsphere_alert_streams {}\n"
+          "# HELP sphere_alert_stream_events_total Events written to streams.\n"
+          "# TYPE sphere_alert_stream_events_total counter\nsphere_alert_stream_events_total {}\n",
+          hub->subscribers(), hub->delivered());
+    }
+    if (const service::WebhookSender* webhooks = ctx.alerts->webhooks()) {
+      const service::WebhookSender::Counters c = webhooks->counters();
+      r.body += fmt::format(
+          "# HELP sphere_webhook_attempts_total Webhook delivery attempts by outcome.\n"
+          "# TYPE sphere_webhook_attempts_total counter\n"
+          "sphere_webhook_attempts_total{{outcome=\"delivered\"}} {}\n"
+          "sphere_webhook_attempts_total{{outcome=\"failed\"}} {}\n"
+          "# HELP sphere_webhook_dead_total Deliveries that used every attempt (dead-letter).\n"
+          "# TYPE sphere_webhook_dead_total counter\nsphere_webhook_dead_total {}\n",
+          c.delivered, c.failures, c.dead);
+    }
+  }
   return r;
 }
 

@@ -8,6 +8,7 @@ void AddCreatorRoutes(Router& router);
 void AddMarketRoutes(Router& router);
 void AddDraftRoutes(Router& router);
 void AddAdminRoutes(Router& router);
+void AddAlertRoutes(Router& router);
 
 void AddProductRoutes(Router& router) {
   AddPlepRoutes(router);
@@ -15,6 +16,7 @@ void AddProductRoutes(Router& router) {
   AddMarketRoutes(router);
   AddDraftRoutes(router);
   AddAdminRoutes(router);
+  AddAlertRoutes(router);
 }
 
 }  // namespace sphere::api

@@ -1,6 +1,7 @@
 // The seed's contract under /api/v1, unchanged paths and JSON field names, backed by the real
 // models and store. Each handler decodes, calls service/, encodes.
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -183,6 +184,17 @@ Result<Response> DataIngestion(const Call& call) {
   SPHERE_ASSIGN_OR_RETURN(service::IngestionResult result, service::IngestProfile(*store, in));
   ctx.creators.Invalidate(result.platform, result.handle);
   SPHERE_RETURN_IF_ERROR(ctx.directory.Refresh(*store, result.creator_id));
+  if (ctx.alerts) {
+    // The profile is stored whatever the alerts make of it: an evaluation that fails is the
+    // server's to report (its log), not a reason to refuse data already written.
+    const int64_t touched[] = {result.creator_id};
+    Result<service::AlertEvaluationReport> alerts =
+        ctx.alerts->AfterIngest(*store, touched, ctx.models.Current()->value, ctx.clock());
+    if (!alerts.ok()) {
+      std::fprintf(stderr, "alerts after ingestion %lld: %s\n",
+                   static_cast<long long>(result.ingestion_id), alerts.status().ToString().c_str());
+    }
+  }
 
   nlohmann::ordered_json out;
   out["message"] = "profile of " + std::string(ToString(result.platform)) + "/" + result.handle +
@@ -298,6 +310,10 @@ Result<Response> CreateAlert(const Call& call) {
   SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, ctx.stores.Acquire());
   SPHERE_ASSIGN_OR_RETURN(service::CreatorAlert created,
                           service::CreateCreatorAlert(*store, alert));
+  if (ctx.alerts) {
+    SPHERE_ASSIGN_OR_RETURN(AlertRule rule, store->GetAlertRule(alert.owner_user_id, created.id));
+    SPHERE_RETURN_IF_ERROR(ctx.alerts->evaluator().AddRule(rule));
+  }
   Response r = JsonResponse(AlertJson(created), 201);
   r.headers.emplace_back("Location", "/api/v1/alerts/" + std::to_string(created.id));
   return r;
@@ -327,6 +343,7 @@ Result<Response> DeleteAlert(const Call& call) {
     return NotFound("alert_id: no alert " + text);
   }
   SPHERE_RETURN_IF_ERROR(deleted);
+  if (call.context.alerts) call.context.alerts->evaluator().RemoveRule(std::stoll(text));
   Response r;
   r.status = 204;
   r.content_type.clear();

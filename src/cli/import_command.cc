@@ -4,11 +4,16 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "market/rate_card.h"
+#include "service/alert_service.h"
 #include "service/import_service.h"
+#include "service/value_service.h"
 
 namespace sphere::cli {
 namespace {
@@ -19,6 +24,7 @@ struct ImportArgs {
   size_t batch_records = 10'000;
   int show_rejects = 10;
   bool list_formats = false;
+  std::string rate_card = "config/rate_card.json";  // what alert rules value creators with
 };
 
 void PrintFormats() {
@@ -41,6 +47,48 @@ void PrintIssues(const ingest::ImportReport& report, const std::vector<ingest::R
   }
 }
 
+// The alert rules the imported creators can affect, evaluated once the import is done. Events
+// land in the store; a running server's streams and webhook sender pick them up from there.
+Status EvaluateAlerts(Store& store, const std::set<std::pair<Platform, std::string>>& touched,
+                      const std::string& rate_card) {
+  std::vector<int64_t> ids;
+  ids.reserve(touched.size());
+  for (const auto& [platform, handle] : touched) {
+    SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator, store.FindCreator(platform, handle));
+    if (creator) ids.push_back(creator->id);
+  }
+  std::shared_ptr<const value::ValueModel> model;
+  Result<std::shared_ptr<const value::ValueModel>> loaded = service::LoadCurrentValueModel(store);
+  if (loaded.ok()) {
+    model = *loaded;
+  } else if (loaded.status().code() == Code::kNotFound) {
+    fmt::print(
+        "alerts: no Market Value model yet ({}): rules on value, score, growth and "
+        "momentum see those numbers as unknown\n",
+        loaded.status().message());
+  } else {
+    return loaded.status();
+  }
+  SPHERE_ASSIGN_OR_RETURN(market::RateCard card, market::LoadRateCard(rate_card));
+  SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<service::AlertService> alerts,
+                          service::AlertService::Open(store, std::move(card), nullptr, nullptr));
+  const auto started = std::chrono::steady_clock::now();
+  SPHERE_ASSIGN_OR_RETURN(
+      service::AlertEvaluationReport report,
+      alerts->AfterIngest(
+          store, ids, model,
+          static_cast<UnixSeconds>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count())));
+  fmt::print(
+      "alerts: {} rules; {} creators touched, {} evaluated ({} without a value), {} "
+      "events; {:.2f}s\n",
+      alerts->evaluator().rules(), WithThousands(report.creators), WithThousands(report.evaluated),
+      WithThousands(report.unvalued), report.events.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return Status::Ok();
+}
+
 Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
   if (args.list_formats) {
     PrintFormats();
@@ -54,6 +102,16 @@ Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
   service::ImportOptions options;
   options.format = args.format;
   options.batch_records = args.batch_records;
+  // Alert rules are evaluated for the creators whose posts or snapshots the import wrote; with
+  // no rule stored, nothing is collected.
+  SPHERE_ASSIGN_OR_RETURN(std::vector<AlertRule> rules, store->ListEnabledAlertRules());
+  std::set<std::pair<Platform, std::string>> touched;
+  if (!rules.empty()) {
+    options.on_written = [&touched](const ImportBatch& batch) {
+      for (const Post& p : batch.posts) touched.emplace(p.platform, p.creator_handle);
+      for (const Snapshot& s : batch.snapshots) touched.emplace(s.platform, s.creator_handle);
+    };
+  }
 
   auto started = std::chrono::steady_clock::now();
   int64_t total_loaded = 0, total_rejected = 0;
@@ -98,6 +156,7 @@ Status RunImport(const GlobalOptions& global, const ImportArgs& args) {
       WithThousands(total_written.snapshots_written), seconds,
       seconds > 0 ? static_cast<double>(total_loaded + total_rejected) / seconds : 0.0,
       static_cast<double>(usage.ru_maxrss) / 1024.0);
+  if (!touched.empty()) SPHERE_RETURN_IF_ERROR(EvaluateAlerts(*store, touched, args.rate_card));
   if (!failed.empty()) {
     return InvalidArgument(fmt::format("{} file(s) could not be imported: {}", failed.size(),
                                        fmt::join(failed, ", ")));
@@ -118,6 +177,9 @@ void AddImportCommand(CLI::App& app, const GlobalOptions& global, Action& action
       ->capture_default_str();
   cmd->add_option("--format", args->format,
                   "Force a format instead of detecting it (see --list-formats)");
+  cmd->add_option("--rate-card", args->rate_card,
+                  "Rate card the alert rules value imported creators with")
+      ->capture_default_str();
   cmd->add_option("--batch", args->batch_records, "Records per transaction")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();

@@ -16,8 +16,12 @@
 #include "cli/commands.h"
 #include "features/assets.h"
 #include "http/server.h"
+#include "market/rate_card.h"
+#include "service/alert_hub.h"
+#include "service/alert_service.h"
 #include "service/model_admin_service.h"
 #include "service/user_service.h"
+#include "service/webhook_sender.h"
 
 namespace sphere::cli {
 namespace {
@@ -33,6 +37,10 @@ struct ServeFlags {
   std::string assets;
   size_t creator_cache = 4096;
   size_t body_limit_mib = 16;
+  std::string rate_card = "config/rate_card.json";
+  int webhook_attempts = 8;
+  int webhook_first_retry_seconds = 10;
+  int alert_poll_ms = 1000;
 };
 
 UnixSeconds Now() {
@@ -75,6 +83,11 @@ class ReloadOnHangup {
     if (!reloaded.ok()) {
       fmt::print(stderr, "sphere serve: reload refused: {}\n", reloaded.status().ToString());
       return;
+    }
+    if (ctx.alerts) {
+      if (Status scores = ctx.alerts->ReloadScores(**store); !scores.ok()) {
+        fmt::print(stderr, "sphere serve: reload: alert scores: {}\n", scores.ToString());
+      }
     }
     const service::ReloadReport& r = reloaded->models;
     fmt::print(stderr, "sphere serve: models plep {} -> {}, market_value {} -> {}; {} creators\n",
@@ -123,6 +136,29 @@ Status RunServe(const GlobalOptions& global, const ServeFlags& flags) {
                                images.get(), options},
                std::move(access_log));
 
+  // Alerts: rules evaluated after each ingest, events streamed to connected users and POSTed
+  // to their webhooks. Deliveries live in the store, so what a crash interrupted resumes here.
+  SPHERE_ASSIGN_OR_RETURN(market::RateCard card, market::LoadRateCard(flags.rate_card));
+  service::AlertHubOptions hub_options;
+  hub_options.poll_interval = std::chrono::milliseconds(flags.alert_poll_ms);
+  SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<service::AlertHub> hub,
+                          service::AlertHub::Start(*stores, hub_options));
+  service::WebhookSenderOptions webhook_options;
+  webhook_options.max_attempts = flags.webhook_attempts;
+  webhook_options.first_retry = std::chrono::seconds(flags.webhook_first_retry_seconds);
+  SPHERE_ASSIGN_OR_RETURN(std::unique_ptr<service::WebhookSender> webhooks,
+                          service::WebhookSender::Start(*stores, webhook_options));
+  std::unique_ptr<service::AlertService> alerts;
+  {
+    SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, stores->Acquire());
+    SPHERE_ASSIGN_OR_RETURN(
+        alerts, service::AlertService::Open(*store, std::move(card), hub.get(), webhooks.get()));
+  }
+  for (const std::string& skipped : alerts->evaluator().skipped_rules()) {
+    fmt::print(stderr, "sphere serve: alert rule left out: {}\n", skipped);
+  }
+  api.context().alerts = alerts.get();
+
   http::ServerOptions server_options;
   server_options.address = flags.address;
   server_options.port = static_cast<uint16_t>(flags.port);
@@ -136,16 +172,18 @@ Status RunServe(const GlobalOptions& global, const ServeFlags& flags) {
   const std::shared_ptr<const service::Models> loaded = models->Current();
   // stderr: stdout may carry the access log.
   fmt::print(stderr,
-             "sphere serve: {} creators, models plep {} and market_value {}, store {}, ready in "
-             "{:.1f} s\n",
+             "sphere serve: {} creators, models plep {} and market_value {}, {} alert rules, "
+             "store {}, ready in {:.1f} s\n",
              directory->size(), loaded->plep->version(), loaded->value->version(),
-             RedactStoreUrl(global.store_url),
+             alerts->evaluator().rules(), RedactStoreUrl(global.store_url),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   fmt::print(stderr,
              "serving on http://{}:{} (docs at /docs; SIGHUP reloads models, SIGTERM stops)\n",
              flags.address, server->port());
   std::fflush(stderr);
   server->WaitForSignal();
+  webhooks->Stop();
+  hub->Stop();
   if (api.access_log() != nullptr) api.access_log()->Flush();
   fmt::print(stderr, "sphere serve: stopped\n");
   return Status::Ok();
@@ -207,6 +245,23 @@ void AddServeCommands(CLI::App& app, const GlobalOptions& global, Action& action
       ->capture_default_str();
   serve->add_option("--body-limit-mib", flags->body_limit_mib, "Largest request body, MiB")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve->add_option("--rate-card", flags->rate_card, "Rate card alerts value creators with")
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-attempts", flags->webhook_attempts,
+                   "Attempts before a webhook delivery is dead")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  serve
+      ->add_option("--webhook-first-retry", flags->webhook_first_retry_seconds,
+                   "Seconds before the first retry (doubling after each failure)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve
+      ->add_option("--alert-poll-ms", flags->alert_poll_ms,
+                   "How often streams look for events written by other processes")
+      ->check(CLI::Range(10, 60000))
       ->capture_default_str();
   serve->callback([&global, &action, flags] {
     action = [&global, flags] { return RunServe(global, *flags); };

@@ -19,8 +19,11 @@ namespace {
 class StoreSink : public ingest::RecordSink {
  public:
   StoreSink(Store& store, const std::filesystem::path& file, size_t batch_records,
-            const ProgressFn& progress)
-      : store_(store), batch_records_(batch_records), progress_(progress) {
+            const ProgressFn& progress, std::function<void(const ImportBatch&)> on_written)
+      : store_(store),
+        batch_records_(batch_records),
+        progress_(progress),
+        on_written_(std::move(on_written)) {
     progress_state_.file = file;
     writer_ = std::thread([this] { WriteLoop(); });
   }
@@ -88,6 +91,7 @@ class StoreSink : public ingest::RecordSink {
         space_.notify_all();
         return;
       }
+      if (on_written_) on_written_(batch);
       progress_state_.records += static_cast<int64_t>(batch.size());
       progress_state_.written += *counts;
       // Called under the lock so reports arrive in order; it must be quick.
@@ -107,6 +111,7 @@ class StoreSink : public ingest::RecordSink {
   Store& store_;
   size_t batch_records_;
   const ProgressFn& progress_;
+  const std::function<void(const ImportBatch&)> on_written_;
   ImportBatch batch_;  // being filled by the parser
 
   std::mutex mutex_;               // guards everything below
@@ -142,7 +147,8 @@ Result<FileImport> ImportFile(Store& store, const std::filesystem::path& path,
   SPHERE_ASSIGN_OR_RETURN(result.sha256, ingest::Sha256OfFile(path));
   result.report = ingest::ImportReport(path.string(), std::string(format->name));
 
-  StoreSink sink(store, path, std::max<size_t>(1, options.batch_records), progress);
+  StoreSink sink(store, path, std::max<size_t>(1, options.batch_records), progress,
+                 options.on_written);
   Status parsed = format->run(path, sink, result.report);
   Status written = sink.Finish();  // also when parsing failed: land what was handed over
   SPHERE_RETURN_IF_ERROR(written);

@@ -25,6 +25,10 @@ struct ImportOptions {
   size_t batch_records = 10'000;
   // Force a format by name (ingest::Formats()); detect from the file when empty.
   std::string format;
+  // Called with each batch once it is committed, on the writing thread, in order (the alerts
+  // evaluation after `sphere import` learns here which creators the import touched). Must be
+  // quick.
+  std::function<void(const ImportBatch&)> on_written;
 };
 
 struct ImportProgress {

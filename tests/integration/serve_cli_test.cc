@@ -2,13 +2,9 @@
 // users add`, the seed's route over TCP, hot model swap on SIGHUP (a new version is taken, a
 // broken one refused while the old keeps serving), a graceful SIGTERM, and an access log
 // without secrets.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -16,6 +12,7 @@
 #include <regex>
 #include <thread>
 
+#include "serve_client.h"
 #include "store/store.h"
 #include "testing/api_world.h"
 #include "testing/status_matchers.h"
@@ -24,64 +21,13 @@
 namespace sphere {
 namespace {
 
+using testing::Call;
 using ::testing::HasSubstr;
+using testing::HttpReply;
 using ::testing::Not;
 using testing::SphereProcess;
 using testing::TempDir;
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
-// One HTTP/1.1 request on a fresh connection (Connection: close), read to the end.
-HttpReply Call(int port, const std::string& method, const std::string& target,
-               const std::string& body = "", const std::string& key = "") {
-  HttpReply reply;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return reply;
-  }
-  std::string request =
-      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!key.empty()) request += "Authorization: Bearer " + key + "\r\n";
-  if (!body.empty()) request += "Content-Type: application/json\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string raw;
-  char buffer[65536];
-  while (true) {
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    raw.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  if (raw.size() > 12 && raw.starts_with("HTTP/1.1 ")) reply.status = std::stoi(raw.substr(9, 3));
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (head_end != std::string::npos) reply.body = raw.substr(head_end + 4);
-  return reply;
-}
-
-// Waits (up to a minute: an ASan build loads models slowly) until the output matches.
-std::smatch WaitForOutput(const SphereProcess& server, const std::regex& pattern,
-                          std::string& output) {
-  std::smatch match;
-  for (int i = 0; i < 600; ++i) {
-    output = server.OutputSoFar();
-    if (std::regex_search(output, match, pattern)) return match;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return match;
-}
+using testing::WaitForOutput;
 
 // Registers a copy of the served PLEP model under a new version; `damage` breaks its forest.
 std::string RegisterPlepCopy(Store& store, const std::filesystem::path& root,
@@ -122,7 +68,8 @@ TEST(ServeCli, ServesTheSeedRouteSwapsModelsOnHangupAndStopsGracefully) {
   const std::filesystem::path access_log = dir.path() / "access.log";
   SphereProcess server({"--store", store_url, "serve", "--port", "0", "--threads", "2",
                         "--access-log", access_log.string(), "--assets",
-                        (testing::SourceDir() / "var/assets").string()});
+                        (testing::SourceDir() / "var/assets").string(), "--rate-card",
+                        (testing::SourceDir() / "config/rate_card.json").string()});
   std::string output;
   const std::smatch serving =
       WaitForOutput(server, std::regex(R"(serving on http://127\.0\.0\.1:(\d+))"), output);

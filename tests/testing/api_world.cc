@@ -1,5 +1,6 @@
 #include "testing/api_world.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -119,10 +120,24 @@ Result<std::unique_ptr<ApiWorld>> ApiWorld::Open(api::ApiOptions options) {
   const features::AssetDir assets(SourceDir() / "var/assets");
   SPHERE_ASSIGN_OR_RETURN(w->featurizer_, features::PostFeaturizer::Create(assets));
   SPHERE_ASSIGN_OR_RETURN(w->images_, features::ImageFeaturizer::Create(assets));
-  api::ApiContext context{*w->stores_,  *w->models_,     *w->directory_,
-                          *w->ranking_, *w->creators_,   *w->featurizer_,
-                          w->images_.get(), std::move(options)};
+  api::ApiContext context{*w->stores_,   *w->models_,     *w->directory_,   *w->ranking_,
+                          *w->creators_, *w->featurizer_, w->images_.get(), std::move(options)};
   w->api_ = std::make_unique<api::Api>(std::move(context), nullptr);
+  service::AlertHubOptions hub_options;
+  hub_options.poll_interval = std::chrono::milliseconds(50);
+  SPHERE_ASSIGN_OR_RETURN(w->hub_, service::AlertHub::Start(*w->stores_, hub_options));
+  service::WebhookSenderOptions webhook_options;
+  webhook_options.first_retry = std::chrono::seconds(1);
+  webhook_options.max_attempts = 3;
+  webhook_options.poll_interval = std::chrono::milliseconds(50);
+  SPHERE_ASSIGN_OR_RETURN(w->webhooks_,
+                          service::WebhookSender::Start(*w->stores_, webhook_options));
+  SPHERE_ASSIGN_OR_RETURN(market::RateCard card,
+                          market::LoadRateCard(SourceDir() / "config/rate_card.json"));
+  SPHERE_ASSIGN_OR_RETURN(
+      w->alerts_,
+      service::AlertService::Open(*w->store_, std::move(card), w->hub_.get(), w->webhooks_.get()));
+  w->api_->context().alerts = w->alerts_.get();
 
   // The Kim creator with the most posts that has a stored value.
   int64_t best_posts = -1;
@@ -143,6 +158,11 @@ Result<std::unique_ptr<ApiWorld>> ApiWorld::Open(api::ApiOptions options) {
 
 ApiWorld::~ApiWorld() {
   api_.reset();
+  alerts_.reset();
+  if (webhooks_) webhooks_->Stop();
+  if (hub_) hub_->Stop();
+  webhooks_.reset();
+  hub_.reset();
   store_.reset();
   stores_.reset();
   std::error_code error;

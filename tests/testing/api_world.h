@@ -15,6 +15,9 @@
 #include "core/status.h"
 #include "features/post/post_features.h"
 #include "features/visual/visual_features.h"
+#include "service/alert_hub.h"
+#include "service/alert_service.h"
+#include "service/webhook_sender.h"
 #include "store/store.h"
 
 namespace sphere::testing {
@@ -42,6 +45,12 @@ class ApiWorld {
                      const std::string& key = "",
                      std::vector<std::pair<std::string, std::string>> headers = {});
 
+  // Rules, evaluation after ingests, the live-stream hub (polling every 50 ms) and the webhook
+  // sender (first retry after 1 s, 3 attempts), as `sphere serve` wires them.
+  service::AlertService& alerts() { return *alerts_; }
+  service::AlertHub& alert_hub() { return *hub_; }
+  service::WebhookSender& webhooks() { return *webhooks_; }
+
   // A creator of the world with posts, snapshots and a stored value: "instagram/<handle>".
   std::string CreatorWithHistory() const { return creator_with_history_; }
 
@@ -56,6 +65,9 @@ class ApiWorld {
   std::unique_ptr<service::CreatorCache> creators_;
   std::unique_ptr<features::PostFeaturizer> featurizer_;
   std::unique_ptr<features::ImageFeaturizer> images_;
+  std::unique_ptr<service::AlertHub> hub_;
+  std::unique_ptr<service::WebhookSender> webhooks_;
+  std::unique_ptr<service::AlertService> alerts_;
   std::unique_ptr<api::Api> api_;
   std::string creator_with_history_;
 };
