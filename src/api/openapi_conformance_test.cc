@@ -365,6 +365,81 @@ TEST_F(OpenApiConformance, AdminRoutesAnswerAsDocumented) {
          user_);
 }
 
+TEST_F(OpenApiConformance, AlertRoutesAnswerAsDocumented) {
+  const std::string rules = "/api/v1/alert-rules";
+  const std::string one = "/api/v1/alert-rules/{rule_id}";
+  // A creator of the world, then a rule of each kind on it.
+  const Json ingested =
+      Json::parse(Expect(202, Method::kPost, "/api/v1/data-ingestion", "/api/v1/data-ingestion",
+                         Json{{"username", "conformance_alerts"},
+                              {"platform", "instagram"},
+                              {"follower_count", 1000}}
+                             .dump(),
+                         admin_)
+                      .body);
+  const int64_t creator = ingested["influencer_id"];
+  const Json created = Json::parse(Expect(201, Method::kPost, rules, rules,
+                                          Json{{"type", "creator"},
+                                               {"creator_id", creator},
+                                               {"metric", "follower_count"},
+                                               {"condition", "above"},
+                                               {"threshold", 5000}}
+                                              .dump(),
+                                          user_)
+                                       .body);
+  Expect(201, Method::kPost, rules, rules,
+         Json{{"type", "scout"},
+              {"name", "risers"},
+              {"platform", "instagram"},
+              {"niche", "fitness"},
+              {"tier", "micro"},
+              {"followers_min", 10000},
+              {"followers_max", 100000},
+              {"cooldown_hours", 168},
+              {"conditions", {{{"metric", "momentum"}, {"op", "above"}, {"threshold", 0.3}}}}}
+             .dump(),
+         user_);
+  Expect(400, Method::kPost, rules, rules, Json{{"type", "scout"}}.dump(), user_);
+  Expect(200, Method::kGet, rules, rules, "", user_);
+  const std::string path = "/api/v1/alert-rules/" + std::to_string(created["id"].get<int64_t>());
+  Expect(200, Method::kGet, one, path, "", user_);
+  Expect(404, Method::kGet, one, path, "", admin_);
+  Expect(400, Method::kGet, one, "/api/v1/alert-rules/x", "", user_);
+  Expect(
+      202, Method::kPost, "/api/v1/data-ingestion", "/api/v1/data-ingestion",
+      Json{{"username", "conformance_alerts"}, {"platform", "instagram"}, {"follower_count", 9000}}
+          .dump(),
+      admin_);
+  const Json events = Json::parse(
+      Expect(200, Method::kGet, "/api/v1/alert-events", "/api/v1/alert-events?limit=5", "", user_)
+          .body);
+  EXPECT_EQ(events["events"].size(), 1u) << events;
+  Expect(400, Method::kGet, "/api/v1/alert-events", "/api/v1/alert-events?limit=0", "", user_);
+  const Response stream = Expect(200, Method::kGet, "/api/v1/alert-events/stream",
+                                 "/api/v1/alert-events/stream", "", user_);
+  EXPECT_NE(stream.stream, nullptr);
+  Expect(400, Method::kGet, "/api/v1/alert-events/stream", "/api/v1/alert-events/stream", "", user_,
+         {{"Last-Event-ID", "minus one"}});
+
+  const std::string hooks = "/api/v1/webhooks";
+  const Json hook = Json::parse(Expect(201, Method::kPost, hooks, hooks,
+                                       Json{{"url", "http://127.0.0.1:9/hook"}}.dump(), user_)
+                                    .body);
+  Expect(400, Method::kPost, hooks, hooks, Json{{"url", "ftp://x"}}.dump(), user_);
+  Expect(200, Method::kGet, hooks, hooks, "", user_);
+  const std::string hook_path = hooks + "/" + std::to_string(hook["id"].get<int64_t>());
+  Expect(200, Method::kGet, "/api/v1/webhooks/{webhook_id}/deliveries",
+         hook_path + "/deliveries?state=pending", "", user_);
+  Expect(404, Method::kGet, "/api/v1/webhooks/{webhook_id}/deliveries", hook_path + "/deliveries",
+         "", admin_);
+  Expect(404, Method::kPost, "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+         hook_path + "/deliveries/999999/retry", "", user_);
+  Expect(404, Method::kDelete, "/api/v1/webhooks/{webhook_id}", hook_path, "", admin_);
+  Expect(204, Method::kDelete, "/api/v1/webhooks/{webhook_id}", hook_path, "", user_);
+  Expect(204, Method::kDelete, one, path, "", user_);
+  Expect(404, Method::kDelete, one, path, "", user_);
+}
+
 TEST(OpenApiConformanceLimits, RateLimitedIs429WithRetryAfter) {
   ApiOptions options;
   options.rate_limit_per_second = 0.001;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -224,8 +225,13 @@ bool WebhookSender::SendDue() {
       store.DueWebhookDeliveries(options_.clock(), options_.batch);
   if (!due.ok()) return store_failed(due.status(), "reading due deliveries");
 
+  // A webhook that failed once in this pass is not tried again in it: a receiver that is
+  // down costs one timeout per pass instead of one per queued event, so the other owners'
+  // deliveries behind it in the batch are not held up (its own stay pending, due).
+  std::set<int64_t> failing;
   for (Store::DueDelivery& item : *due) {
     if (stopping()) return false;  // the rest stay pending for the next start
+    if (failing.count(item.webhook.id) > 0) continue;
     WebhookDelivery& delivery = item.delivery;
     const int attempt = delivery.attempts + 1;
 
@@ -263,6 +269,7 @@ bool WebhookSender::SendDue() {
       delivery.last_status.reset();
       delivery.last_error = response.status().ToString();
     }
+    if (!delivered) failing.insert(item.webhook.id);
     const bool dead = !delivered && attempt >= options_.max_attempts;
     if (delivered) {
       delivery.state = DeliveryState::kDelivered;

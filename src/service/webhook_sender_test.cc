@@ -506,6 +506,29 @@ TEST_P(WebhookSenderTest, ARefusedConnectionIsAFailedAttemptWithItsError) {
   EXPECT_EQ(sender->counters().failures, 1);
 }
 
+TEST_P(WebhookSenderTest, AFailingReceiverDoesNotHoldUpTheOtherWebhooks) {
+  Receiver down;
+  down.Answer(500);
+  Receiver up;
+  const Webhook failing = AddWebhook(down.Url("/down"));
+  const Webhook working = AddWebhook(up.Url("/up"));
+  for (int i = 0; i < 5; ++i) Fire();
+  // The queue is (down 1, up 1, down 2, up 2, ...): after the first failure the pass skips the
+  // failing webhook, so all five reach the working one before the failing one is tried again.
+  std::unique_ptr<WebhookSender> sender = StartSender(Options());
+  ASSERT_NE(sender, nullptr);
+  ASSERT_TRUE(WaitForState(working, DeliveryState::kDelivered));
+  const std::vector<api::Request> delivered = up.requests();
+  ASSERT_EQ(delivered.size(), 5u);
+  const std::vector<api::Request> refused = down.requests();
+  ASSERT_GE(refused.size(), 1u);
+  if (refused.size() >= 2) {
+    EXPECT_GT(refused[1].received_at, delivered.back().received_at)
+        << "the failing receiver was tried again before the working one got its deliveries";
+  }
+  EXPECT_EQ(Deliveries(failing).size(), 5u);
+}
+
 TEST_P(WebhookSenderTest, ARequeuedDeadDeliveryIsDelivered) {
   Receiver receiver;
   receiver.Answer(503);
