@@ -15,6 +15,7 @@
 //   state map (every candidate whose condition holds fires, so more payloads are built).
 // BM_IndexMemory/<rules>: builds the index; bytes per rule by RuleIndex::MemoryBytes and by
 //   the process's resident set growth (/proc/self/statm, after malloc_trim).
+// BM_FullScanPeer/<rules>: the peer, every rule checked per snapshot (no index, no states).
 // Run (release): build/h-engine-rel/bench/bench_alerts
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -27,6 +28,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "alerts/engine.h"
@@ -281,6 +283,55 @@ void BM_EvaluateNoStates(benchmark::State& state) {
       static_cast<double>(firings) / static_cast<double>(state.iterations());
 }
 
+// The peer: what an index saves. The design the issue rules out ("not a timed full scan"):
+// every rule checked against each new snapshot — scope, then conditions — with no index, no
+// states and no payloads (so it does less than the engine per match). The same rules and the
+// same stream; items_per_second = snapshots per second.
+bool ConditionHolds(const Condition& c, const CreatorState& s) {
+  const std::optional<double> v = s.Get(c.metric);
+  if (!v) return false;
+  return c.op == Op::kAbove ? *v > c.threshold : (c.op == Op::kBelow ? *v < c.threshold : false);
+}
+
+bool ScanMatches(const Rule& rule, const CreatorState& s) {
+  if (!rule.enabled) return false;
+  if (const auto* one = std::get_if<CreatorScope>(&rule.scope)) {
+    return one->creator_id == s.creator_id && ConditionHolds(one->condition, s);
+  }
+  const ScoutScope& scout = std::get<ScoutScope>(rule.scope);
+  if (scout.platform && *scout.platform != s.platform) return false;
+  if (scout.niche && *scout.niche != s.niche) return false;
+  if (scout.tier || scout.followers_min || scout.followers_max) {
+    if (!s.followers) return false;
+    const double f = *s.followers;
+    if (scout.tier && TierOf(static_cast<int64_t>(f)) != *scout.tier) return false;
+    if (scout.followers_min && f < static_cast<double>(*scout.followers_min)) return false;
+    if (scout.followers_max && f > static_cast<double>(*scout.followers_max)) return false;
+  }
+  for (const Condition& c : scout.conditions) {
+    if (!ConditionHolds(c, s)) return false;
+  }
+  return true;
+}
+
+void BM_FullScanPeer(benchmark::State& state) {
+  const auto& stream = Stream();
+  Mix mix(kSeed);
+  std::vector<Rule> rules;
+  rules.reserve(static_cast<size_t>(state.range(0)));
+  for (int64_t id = 1; id <= state.range(0); ++id) rules.push_back(mix.RuleDraw(id));
+  size_t i = 0, matches = 0;
+  for (auto _ : state) {
+    const CreatorState& s = stream[i % kStream];
+    for (const Rule& rule : rules) matches += ScanMatches(rule, s);
+    ++i;
+  }
+  benchmark::DoNotOptimize(matches);
+  state.SetItemsProcessed(state.iterations());
+  state.counters["matches_per_snapshot"] =
+      static_cast<double>(matches) / static_cast<double>(state.iterations());
+}
+
 size_t ResidentBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
   if (f == nullptr) return 0;
@@ -310,6 +361,7 @@ void BM_IndexMemory(benchmark::State& state) {
 BENCHMARK(BM_IndexMemory)->Arg(10'000)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EvaluateSnapshot)->Arg(10'000)->Arg(100'000);
 BENCHMARK(BM_EvaluateNoStates)->Arg(10'000)->Arg(100'000);
+BENCHMARK(BM_FullScanPeer)->Arg(10'000)->Arg(100'000);
 
 }  // namespace
 }  // namespace sphere::alerts
