@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${SPHERE_BUILD_DIR:-build/release}"
 events="${1:-300}"
-sphere="$build/app/sphere"
+sphere="$build/bin/sphere"
 [ -x "$sphere" ] || { echo "build $sphere first (cmake --preset release && cmake --build build/release)" >&2; exit 1; }
 [ -f var/sphere.db ] || { echo "var/sphere.db missing: run scripts/run.sh once" >&2; exit 1; }
 work="$(mktemp -d)"

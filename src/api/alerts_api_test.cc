@@ -1,13 +1,8 @@
 // Alerts through the API on the real test world: rules of both kinds, evaluation after
 // /data-ingestion, de-duplication and cooldown, the event history, isolation between users,
 // webhooks (signed, retried, dead-lettered, requeued) and the live stream over a real socket.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +13,7 @@
 #include "http/server.h"
 #include "service/webhook_sender.h"
 #include "testing/api_world.h"
+#include "testing/http_peers.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -270,45 +266,11 @@ TEST_F(AlertsApiTest, UsersSeeAndManageOnlyTheirOwn) {
   EXPECT_EQ(Get(path, brand_).status, 404);
 }
 
-// A webhook receiver on 127.0.0.1: records what arrives, answers `status`.
-class Receiver {
- public:
-  Receiver() {
-    http::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    auto started = http::Server::Start(options, [this](const Request& r) {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(r);
-      Response out;
-      out.status = status_.load();
-      out.body = "{}";
-      return out;
-    });
-    EXPECT_TRUE(started.ok()) << started.status().ToString();
-    if (started.ok()) server_ = std::move(*started);
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook";
-  }
-  void Answer(int status) { status_ = status; }
-  std::vector<Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<Request> requests_;
-  std::atomic<int> status_{200};
-  std::unique_ptr<http::Server> server_;
-};
-
 TEST_F(AlertsApiTest, WebhookGetsASignedEvent) {
   // Real time: deliveries are due when their event fired (the first profile is older).
   now_ = static_cast<UnixSeconds>(std::time(nullptr)) - 10 * 86400;
-  Receiver receiver;
-  const Response hook = Post("/api/v1/webhooks", {{"url", receiver.url()}}, brand_);
+  testing::HttpReceiver receiver;
+  const Response hook = Post("/api/v1/webhooks", {{"url", receiver.Url()}}, brand_);
   ASSERT_EQ(hook.status, 201) << hook.body;
   const std::string secret = Json(hook)["secret"];
   EXPECT_EQ(Json(Get("/api/v1/webhooks", brand_))["webhooks"][0].count("secret"), 0u);
@@ -341,9 +303,9 @@ TEST_F(AlertsApiTest, WebhookGetsASignedEvent) {
 TEST_F(AlertsApiTest, FailingWebhookGoesDeadAndARetryDeliversIt) {
   // Real time: deliveries are due when their event fired (the first profile is older).
   now_ = static_cast<UnixSeconds>(std::time(nullptr)) - 10 * 86400;
-  Receiver receiver;
+  testing::HttpReceiver receiver;
   receiver.Answer(500);
-  const Response hook = Post("/api/v1/webhooks", {{"url", receiver.url()}}, brand_);
+  const Response hook = Post("/api/v1/webhooks", {{"url", receiver.Url()}}, brand_);
   ASSERT_EQ(hook.status, 201) << hook.body;
   const std::string hook_path =
       "/api/v1/webhooks/" + std::to_string(Json(hook)["id"].get<int64_t>());
@@ -384,48 +346,6 @@ TEST_F(AlertsApiTest, FailingWebhookGoesDeadAndARetryDeliversIt) {
   EXPECT_EQ(receiver.requests().size(), 4u);
 }
 
-// A raw HTTP client holding a Server-Sent Events stream open.
-class StreamClient {
- public:
-  StreamClient(uint16_t port, const std::string& key, int64_t last_event_id) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    std::string request =
-        "GET /api/v1/alert-events/stream HTTP/1.1\r\nHost: x\r\n"
-        "Authorization: Bearer " +
-        key + "\r\n";
-    if (last_event_id > 0) request += "Last-Event-ID: " + std::to_string(last_event_id) + "\r\n";
-    request += "\r\n";
-    if (connected_)
-      connected_ =
-          ::send(fd_, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size());
-  }
-  ~StreamClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  // Reads until `text` has arrived (or the limit passes); returns everything read so far.
-  std::string ReadUntil(const std::string& text, std::chrono::milliseconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (received_.find(text) == std::string::npos && std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      char buffer[4096];
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      received_.append(buffer, static_cast<size_t>(n));
-    }
-    return received_;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string received_;
-};
-
 TEST_F(AlertsApiTest, StreamDeliversLiveEventsAndResumesFromTheLastId) {
   http::ServerOptions options;
   options.port = 0;
@@ -440,9 +360,9 @@ TEST_F(AlertsApiTest, StreamDeliversLiveEventsAndResumesFromTheLastId) {
               {"threshold", 5000},
               {"cooldown_hours", 0}},
              brand_);
-  StreamClient live(server->port(), brand_, 0);
+  testing::EventStreamClient live(server->port(), brand_, 0);
   ASSERT_TRUE(live.connected());
-  StreamClient stranger(server->port(), other_, 0);
+  testing::EventStreamClient stranger(server->port(), other_, 0);
   ASSERT_THAT(live.ReadUntil("retry:", std::chrono::seconds(10)), HasSubstr("text/event-stream"));
   ASSERT_TRUE(Eventually([&] { return world_->alert_hub().subscribers() == 2; }));
 
@@ -461,7 +381,7 @@ TEST_F(AlertsApiTest, StreamDeliversLiveEventsAndResumesFromTheLastId) {
               ::testing::Not(HasSubstr("id:")));
 
   // A client that saw the first event reconnects: it gets the second, not the first again.
-  StreamClient resumed(server->port(), brand_, events[0]["id"].get<int64_t>());
+  testing::EventStreamClient resumed(server->port(), brand_, events[0]["id"].get<int64_t>());
   const std::string replay = resumed.ReadUntil(second_id, std::chrono::seconds(10));
   EXPECT_THAT(replay, HasSubstr(second_id));
   EXPECT_THAT(replay, ::testing::Not(HasSubstr(first_id + "\n")));

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string_view>
 
+#include "http/syntax.h"
+
 namespace sphere::http {
 
 namespace net = boost::asio;
@@ -49,20 +51,6 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
     if (Lower(s[i]) != prefix[i]) return false;
   }
   return true;
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
 bool IsHostName(std::string_view s) {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "api/errors.h"
+#include "http/syntax.h"
 
 namespace sphere::http {
 
@@ -172,20 +173,6 @@ std::string_view HttpDate() {
 }
 
 bool HasBody(int status) { return status >= 200 && status != 204 && status != 304; }
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
 
 // Framing headers are the server's: a handler's copy would contradict the real ones.
 bool IsReservedHeader(std::string_view name) {

@@ -231,14 +231,33 @@ Status CreatorDirectory::Refresh(Store& store, int64_t creator_id) {
   SPHERE_ASSIGN_OR_RETURN(std::optional<CreatorNote> note, store.CreatorNoteOf(creator_id));
   if (note) entry.niche_tags = note->niche_tags;
 
+  // In place, not a Reindex: moving one entry shifts only the entries between its old and new
+  // places, so only their positions are rewritten (a full re-sort and re-hash of 40k creators
+  // was most of an ingestion request's time, docs/alerts.md).
+  std::string search_text = Lower(entry.handle) + "\n" + Lower(entry.display_name);
   std::unique_lock lock(mutex_);
-  auto it = index_.by_id.find(creator_id);
-  if (it != index_.by_id.end()) {
-    index_.entries.erase(index_.entries.begin() + static_cast<std::ptrdiff_t>(it->second));
+  Index& index = index_;
+  auto it = index.by_id.find(creator_id);
+  const bool known = it != index.by_id.end();
+  const size_t old_at = known ? it->second : 0;
+  if (known) {
+    index.entries.erase(index.entries.begin() + static_cast<std::ptrdiff_t>(old_at));
+    index.search_text.erase(index.search_text.begin() + static_cast<std::ptrdiff_t>(old_at));
   }
-  auto at = std::lower_bound(index_.entries.begin(), index_.entries.end(), entry, SearchOrder);
-  index_.entries.insert(at, std::move(entry));
-  Reindex(index_);
+  const size_t new_at = static_cast<size_t>(
+      std::lower_bound(index.entries.begin(), index.entries.end(), entry, SearchOrder) -
+      index.entries.begin());
+  index.entries.insert(index.entries.begin() + static_cast<std::ptrdiff_t>(new_at),
+                       std::move(entry));
+  index.search_text.insert(index.search_text.begin() + static_cast<std::ptrdiff_t>(new_at),
+                           std::move(search_text));
+  const size_t first = known ? std::min(old_at, new_at) : new_at;
+  const size_t last = known ? std::max(old_at, new_at) : index.entries.size() - 1;
+  for (size_t k = first; k <= last; ++k) {
+    const DirectoryEntry& e = index.entries[k];
+    index.by_id[e.id] = k;
+    index.by_key[CreatorKeyText(e.platform, e.handle)] = k;
+  }
   return Status::Ok();
 }
 

@@ -3,9 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "service/creator_directory.h"
 #include "service/creator_profile_service.h"
 #include "service/model_admin_service.h"
 #include "service/niche_report_service.h"
+#include "store/store.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -26,6 +30,70 @@ std::vector<int64_t> Ids(const PostPage& page) {
   std::vector<int64_t> ids;
   for (const Post& p : page.posts) ids.push_back(p.id);
   return ids;
+}
+
+// Refresh moves one entry in place; after any sequence of refreshes the directory must answer
+// exactly like one built from scratch (order, counts, lookups by id and by handle).
+TEST(CreatorDirectoryRefresh, AnswersLikeAFreshBuildAfterEveryChange) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       OpenStore("sqlite:" + (dir.path() / "s.db").string()));
+  std::mt19937 rng(11);
+  auto write = [&](const std::string& handle, std::optional<int64_t> followers, UnixSeconds at) {
+    ImportBatch batch;
+    // The platform follows the handle, so a rewrite is the same creator.
+    batch.creators.push_back(Creator{
+        .platform = std::hash<std::string>{}(handle) % 2 ? Platform::kInstagram : Platform::kTikTok,
+        .handle = handle,
+        .followers = followers,
+        .stats_as_of = at,
+        .source = "test"});
+    return store->WriteBatch(batch).status();
+  };
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_OK(write("c" + std::to_string(i),
+                    i % 7 == 0 ? std::nullopt : std::optional<int64_t>(rng() % 1000), 100));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CreatorDirectory> live, CreatorDirectory::Build(*store));
+  for (int step = 0; step < 60; ++step) {
+    // Mostly an existing creator's count changes (moving it anywhere); sometimes a new one.
+    const bool fresh_creator = step % 5 == 0;
+    const std::string handle =
+        "c" + std::to_string(fresh_creator ? 100 + step : static_cast<int>(rng() % 40));
+    ASSERT_OK(write(handle, step % 9 == 0 ? std::nullopt : std::optional<int64_t>(rng() % 1000),
+                    200 + step));
+    std::vector<Creator> all;
+    ASSERT_OK(store->ForEachCreator([&](const Creator& c) {
+      all.push_back(c);
+      return Status::Ok();
+    }));
+    const auto changed =
+        std::find_if(all.begin(), all.end(), [&](const Creator& c) { return c.handle == handle; });
+    ASSERT_NE(changed, all.end());
+    ASSERT_OK(live->Refresh(*store, changed->id));
+
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<CreatorDirectory> built, CreatorDirectory::Build(*store));
+    DirectorySearch everyone;
+    everyone.limit = 1000;
+    const DirectoryPage a = live->Search(everyone), b = built->Search(everyone);
+    ASSERT_EQ(a.count, b.count) << "step " << step;
+    for (size_t k = 0; k < a.results.size(); ++k) {
+      ASSERT_EQ(a.results[k].id, b.results[k].id) << "step " << step << " position " << k;
+      ASSERT_EQ(a.results[k].followers, b.results[k].followers);
+    }
+    for (const Creator& c : all) {
+      const std::optional<DirectoryEntry> by_id = live->Find(c.id);
+      ASSERT_TRUE(by_id.has_value()) << c.handle;
+      EXPECT_EQ(by_id->handle, c.handle);
+      const std::optional<DirectoryEntry> by_key = live->Find(c.platform, c.handle);
+      ASSERT_TRUE(by_key.has_value()) << c.handle;
+      EXPECT_EQ(by_key->id, c.id);
+    }
+    DirectorySearch by_name;
+    by_name.q = handle;
+    by_name.limit = 1000;
+    EXPECT_EQ(live->Search(by_name).count, built->Search(by_name).count);
+  }
 }
 
 TEST(PagePostsNewestFirst, PagesNewestFirstAndResumesAtTheCursor) {

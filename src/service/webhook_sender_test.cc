@@ -21,6 +21,7 @@
 
 #include "http/server.h"
 #include "store/store.h"
+#include "testing/http_peers.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -91,69 +92,7 @@ class StderrCapture {
 
 // A real HTTP server on 127.0.0.1:<ephemeral> that records every request and answers with the
 // status the test sets.
-class Receiver {
- public:
-  Receiver() {
-    http::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    auto server = http::Server::Start(options, [this](const api::Request& request) {
-      std::unique_lock lock(mutex_);
-      requests_.push_back(request);
-      released_.wait(lock, [this] { return !hold_; });
-      api::Response response;
-      response.status = status_;
-      response.content_type = "text/plain";
-      response.body = body_;
-      return response;
-    });
-    EXPECT_TRUE(server.ok()) << server.status().ToString();
-    if (server.ok()) server_ = std::move(server).value();
-  }
-  ~Receiver() {
-    Release();
-    server_.reset();
-  }
-
-  std::string Url(std::string_view path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
-  }
-  uint16_t port() const { return server_->port(); }
-  void Answer(int status, std::string body = "") {
-    std::lock_guard lock(mutex_);
-    status_ = status;
-    body_ = std::move(body);
-  }
-  // Requests wait in the handler until Release().
-  void Hold() {
-    std::lock_guard lock(mutex_);
-    hold_ = true;
-  }
-  void Release() {
-    {
-      std::lock_guard lock(mutex_);
-      hold_ = false;
-    }
-    released_.notify_all();
-  }
-  std::vector<api::Request> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  size_t count() const {
-    std::lock_guard lock(mutex_);
-    return requests_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable released_;
-  bool hold_ = false;
-  int status_ = 200;
-  std::string body_;
-  std::vector<api::Request> requests_;
-  std::unique_ptr<http::Server> server_;
-};
+using Receiver = testing::HttpReceiver;
 
 // Every test runs on SQLite and on PostgreSQL (when SPHERE_TEST_POSTGRES_URL names a server):
 // the sender sees the store only through its interface.

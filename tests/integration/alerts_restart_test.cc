@@ -20,6 +20,7 @@
 #include "serve_client.h"
 #include "service/webhook_sender.h"
 #include "testing/api_world.h"
+#include "testing/http_peers.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -43,38 +44,6 @@ bool Eventually(F done, std::chrono::milliseconds limit = std::chrono::milliseco
   }
   return done();
 }
-
-// Records what arrives; answers `status`.
-class WebhookReceiver {
- public:
-  WebhookReceiver() {
-    http::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    auto started = http::Server::Start(options, [this](const api::Request& r) {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(r);
-      api::Response out;
-      out.status = status_.load();
-      out.body = "{}";
-      return out;
-    });
-    EXPECT_TRUE(started.ok()) << started.status().ToString();
-    if (started.ok()) server_ = std::move(*started);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/in"; }
-  void Answer(int status) { status_ = status; }
-  std::vector<api::Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<api::Request> requests_;
-  std::atomic<int> status_{200};
-  std::unique_ptr<http::Server> server_;
-};
 
 class Serving {
  public:
@@ -111,12 +80,12 @@ TEST(AlertsRestart, NothingIsLostAcrossAKillAndAnImportReachesTheStream) {
   ASSERT_TRUE(std::regex_search(added_output, key_match, std::regex("(sk_[A-Za-z0-9_-]{43})")));
   const std::string key = key_match[1];
 
-  WebhookReceiver receiver;
+  testing::HttpReceiver receiver;
   receiver.Answer(503);  // down for now
   auto server = std::make_unique<Serving>(store_url, dir.path());
   ASSERT_GT(server->port(), 0);
   const HttpReply hook = Call(server->port(), "POST", "/api/v1/webhooks",
-                              nlohmann::json{{"url", receiver.url()}}.dump(), key);
+                              nlohmann::json{{"url", receiver.Url("/in")}}.dump(), key);
   ASSERT_EQ(hook.status, 201) << hook.body;
   const std::string secret = nlohmann::json::parse(hook.body)["secret"];
 

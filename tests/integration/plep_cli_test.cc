@@ -3,10 +3,9 @@
 // some), and the errors an operator or a creator can run into.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "testing/kim_subset.h"
@@ -73,8 +72,8 @@ TEST_F(PlepCli, TrainsThenScoresAFileAndDiagnosesADraft) {
 
   // predict-posts: one row per post of the file, in file order.
   const std::filesystem::path out = dir_.path() / "scored.csv";
-  auto scored = RunSphere(Sphere({"predict-posts", "--in", file_.string(), "--out", out.string(),
-                                  "--assets", Assets()}));
+  auto scored = RunSphere(Sphere(
+      {"predict-posts", "--in", file_.string(), "--out", out.string(), "--assets", Assets()}));
   ASSERT_EQ(scored.exit_code, 0) << scored.output;
   const std::vector<std::string> lines = Lines(out);
   ASSERT_EQ(static_cast<int>(lines.size()), posts_ + 1);
@@ -90,9 +89,9 @@ TEST_F(PlepCli, TrainsThenScoresAFileAndDiagnosesADraft) {
   }
   ASSERT_FALSE(handle.empty());
   const std::string image = (SourceDir() / "tests/data/images/three_women_1080.jpg").string();
-  auto diagnosed = RunSphere(Sphere({"diagnose", "--creator", handle, "--caption",
-                                     "Girls night out ✨ #friends #fun", "--image", image, "--at",
-                                     "2019-05-20T18:00:00Z", "--assets", Assets(), "--json"}));
+  auto diagnosed = RunSphere(
+      Sphere({"diagnose", "--creator", handle, "--caption", "Girls night out ✨ #friends #fun",
+              "--image", image, "--at", "2019-05-20T18:00:00Z", "--assets", Assets(), "--json"}));
   ASSERT_EQ(diagnosed.exit_code, 0) << diagnosed.output;
   const nlohmann::json d = nlohmann::json::parse(diagnosed.output);
   const double engagement = d["prediction"]["engagement"].get<double>();
@@ -110,54 +109,54 @@ TEST_F(PlepCli, TrainsThenScoresAFileAndDiagnosesADraft) {
   for (const auto& driver : d["drivers"]) sum += driver["contribution"].get<double>();
   EXPECT_NEAR(sum, d["prediction"]["log_engagement"].get<double>(), 1e-4);
 
-  auto text = RunSphere(Sphere({"diagnose", "--creator", handle, "--caption", "Hello",
-                                "--assets", Assets()}));
+  auto text = RunSphere(
+      Sphere({"diagnose", "--creator", handle, "--caption", "Hello", "--assets", Assets()}));
   ASSERT_EQ(text.exit_code, 0) << text.output;
   EXPECT_TRUE(Has(text.output, "what-ifs")) << text.output;
   EXPECT_TRUE(Has(text.output, "80% range")) << text.output;
 
   // A model whose manifest names another feature schema is refused.
   std::string version_dir;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(models_) / "plep")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::path(models_) / "plep")) {
     version_dir = e.path().string();
   }
   std::ifstream manifest_in(std::filesystem::path(version_dir) / "manifest.json");
   nlohmann::json manifest = nlohmann::json::parse(manifest_in);
   manifest["feature_fingerprint"] = "ffffffffffffffff";
   std::ofstream(std::filesystem::path(version_dir) / "manifest.json") << manifest.dump();
-  auto refused = RunSphere(Sphere({"predict-posts", "--in", file_.string(), "--out",
-                                   out.string(), "--model", version_dir}));
+  auto refused = RunSphere(Sphere(
+      {"predict-posts", "--in", file_.string(), "--out", out.string(), "--model", version_dir}));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_TRUE(Has(refused.output, "retrain")) << refused.output;
 }
 
 TEST_F(PlepCli, ErrorsNameTheProblem) {
   // No model yet.
-  auto no_model = RunSphere(Sphere({"predict-posts", "--in", file_.string(), "--out",
-                                    (dir_.path() / "x.csv").string()}));
+  auto no_model = RunSphere(
+      Sphere({"predict-posts", "--in", file_.string(), "--out", (dir_.path() / "x.csv").string()}));
   EXPECT_EQ(no_model.exit_code, 1) << no_model.output;
   EXPECT_TRUE(Has(no_model.output, "sphere train plep")) << no_model.output;
 
-  auto bad_at = RunSphere(Sphere({"diagnose", "--creator", "x", "--caption", "c", "--at",
-                                  "next tuesday"}));
+  auto bad_at =
+      RunSphere(Sphere({"diagnose", "--creator", "x", "--caption", "c", "--at", "next tuesday"}));
   EXPECT_EQ(bad_at.exit_code, 1) << bad_at.output;
   EXPECT_TRUE(Has(bad_at.output, "--at")) << bad_at.output;
 
-  auto bad_format = RunSphere(Sphere({"diagnose", "--creator", "x", "--caption", "c",
-                                      "--format", "hologram"}));
+  auto bad_format =
+      RunSphere(Sphere({"diagnose", "--creator", "x", "--caption", "c", "--format", "hologram"}));
   EXPECT_EQ(bad_format.exit_code, 1) << bad_format.output;
   EXPECT_TRUE(Has(bad_format.output, "--format")) << bad_format.output;
 
   TempDir empty;
-  auto nothing = RunSphere({"--store", "sqlite:" + (empty.path() / "db").string(), "train",
-                            "plep", "--models", (empty.path() / "m").string(), "--assets",
-                            Assets()});
+  auto nothing = RunSphere({"--store", "sqlite:" + (empty.path() / "db").string(), "train", "plep",
+                            "--models", (empty.path() / "m").string(), "--assets", Assets()});
   EXPECT_EQ(nothing.exit_code, 1) << nothing.output;
   EXPECT_TRUE(Has(nothing.output, "kim_posts")) << nothing.output;
 
-  auto missing = RunSphere(Sphere({"predict-posts", "--in", (dir_.path() / "nope.csv").string(),
-                                   "--out", (dir_.path() / "x.csv").string(), "--model",
-                                   (dir_.path() / "no-model").string()}));
+  auto missing = RunSphere(
+      Sphere({"predict-posts", "--in", (dir_.path() / "nope.csv").string(), "--out",
+              (dir_.path() / "x.csv").string(), "--model", (dir_.path() / "no-model").string()}));
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
   EXPECT_TRUE(Has(missing.output, "no-model")) << missing.output;
 }

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,40 +68,6 @@ std::smatch WaitForOutput(const SphereProcess& server, const std::regex& pattern
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return match;
-}
-
-EventStreamClient::EventStreamClient(int port, const std::string& key, int64_t last_event_id) {
-  fd_ = Connect(port);
-  if (fd_ < 0) return;
-  std::string request =
-      "GET /api/v1/alert-events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-      "Accept: text/event-stream\r\nAuthorization: Bearer " +
-      key + "\r\n";
-  if (last_event_id > 0) request += "Last-Event-ID: " + std::to_string(last_event_id) + "\r\n";
-  request += "\r\n";
-  if (!SendAll(fd_, request)) {
-    ::close(fd_);
-    fd_ = -1;
-  }
-}
-
-EventStreamClient::~EventStreamClient() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-const std::string& EventStreamClient::ReadUntil(const std::string& text,
-                                                std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (fd_ >= 0 && received_.find(text) == std::string::npos &&
-         std::chrono::steady_clock::now() < until) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    char buffer[4096];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    received_.append(buffer, static_cast<size_t>(n));
-  }
-  return received_;
 }
 
 }  // namespace sphere::testing

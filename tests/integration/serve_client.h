@@ -25,21 +25,4 @@ HttpReply Call(int port, const std::string& method, const std::string& target,
 std::smatch WaitForOutput(const SphereProcess& server, const std::regex& pattern,
                           std::string& output);
 
-// A GET of /api/v1/alert-events/stream held open.
-class EventStreamClient {
- public:
-  EventStreamClient(int port, const std::string& key, int64_t last_event_id = 0);
-  ~EventStreamClient();
-  EventStreamClient(const EventStreamClient&) = delete;
-  EventStreamClient& operator=(const EventStreamClient&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-  // Reads until `text` has arrived, the connection ends or `limit` passes; returns all read.
-  const std::string& ReadUntil(const std::string& text, std::chrono::milliseconds limit);
-
- private:
-  int fd_ = -1;
-  std::string received_;
-};
-
 }  // namespace sphere::testing

@@ -2,9 +2,8 @@
 // smi2022 months and Social Blade weeks, and the errors an operator or a scout can run into.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "testing/testing.h"
@@ -56,10 +55,10 @@ TEST_F(ValueCli, TrainsValuesEveryCreatorAndRanks) {
   std::ifstream in(csv);
   std::string header;
   std::getline(in, header);
-  for (const char* column : {"platform", "handle", "as_of", "horizon_days",
-                             "forecast_engagement_per_post", "forecast_views_per_post",
-                             "forecast_follower_gain", "fee_low", "fee_mid", "fee_high", "score",
-                             "tier", "momentum"}) {
+  for (const char* column :
+       {"platform", "handle", "as_of", "horizon_days", "forecast_engagement_per_post",
+        "forecast_views_per_post", "forecast_follower_gain", "fee_low", "fee_mid", "fee_high",
+        "score", "tier", "momentum"}) {
     EXPECT_TRUE(Has(header, column)) << column;
   }
   int rows = 0;
@@ -80,8 +79,8 @@ TEST_F(ValueCli, TrainsValuesEveryCreatorAndRanks) {
   auto earlier = RunSphere(Sphere({"value", "--creator", "youtube/pewdiepie", "--as-of",
                                    "2022-07-01", "--rate-card", RateCard()}));
   ASSERT_EQ(earlier.exit_code, 0) << earlier.output;
-  auto history = RunSphere(Sphere({"value", "--creator", "youtube/pewdiepie", "--history",
-                                   "--json"}));
+  auto history =
+      RunSphere(Sphere({"value", "--creator", "youtube/pewdiepie", "--history", "--json"}));
   ASSERT_EQ(history.exit_code, 0) << history.output;
   const auto stored = nlohmann::json::parse(history.output);
   ASSERT_EQ(stored.size(), 2u);
@@ -99,7 +98,8 @@ TEST_F(ValueCli, TrainsValuesEveryCreatorAndRanks) {
   for (size_t i = 0; i < ranked.size(); ++i) {
     EXPECT_EQ(ranked[i]["platform"], "tiktok");
     EXPECT_GE(ranked[i]["followers"].get<int64_t>(), 1'000'000);
-    if (i > 0) EXPECT_GE(ranked[i - 1]["momentum"].get<double>(), ranked[i]["momentum"].get<double>());
+    if (i > 0)
+      EXPECT_GE(ranked[i - 1]["momentum"].get<double>(), ranked[i]["momentum"].get<double>());
   }
 }
 
