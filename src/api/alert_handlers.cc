@@ -27,17 +27,6 @@ Result<service::AlertService*> AlertsOf(ApiContext& context) {
   return context.alerts;
 }
 
-// A positive integer path segment.
-Result<int64_t> PathId(const std::string& text, std::string_view field) {
-  const bool digits =
-      !text.empty() && text.size() <= 18 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoll(text) < 1) {
-    return InvalidArgument(std::string(field) + ": must be a positive integer, got '" + text + "'");
-  }
-  return std::stoll(text);
-}
-
 nlohmann::ordered_json RuleJson(const alerts::Rule& rule) {
   nlohmann::ordered_json out;
   out["id"] = rule.id;

@@ -11,6 +11,7 @@
 #include "api/draft_input.h"
 #include "api/errors.h"
 #include "api/json_out.h"
+#include "api/query.h"
 #include "core/time.h"
 #include "service/plep_service.h"
 
@@ -31,14 +32,7 @@ std::string ImageTypeOf(std::string_view bytes) {
 }
 
 Result<int64_t> DraftId(const Call& call) {
-  const std::string& text = call.params.Get("draft_id");
-  const bool digits =
-      !text.empty() && text.size() <= 18 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoll(text) == 0) {
-    return InvalidArgument("draft_id: must be a positive integer, got '" + text + "'");
-  }
-  return std::stoll(text);
+  return PathId(call.params.Get("draft_id"), "draft_id");
 }
 
 // The store's NotFound (someone else's or missing) as the route's one message.

@@ -1,5 +1,6 @@
 #include "api/query.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -236,6 +237,19 @@ Result<std::optional<std::string>> QueryString(const QueryParams& params, std::s
                            " bytes");
   }
   return std::optional<std::string>(std::string(*text));
+}
+
+Result<int64_t> PathId(std::string_view text, std::string_view field) {
+  const bool digits =
+      !text.empty() && text.size() <= 18 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  int64_t id = 0;
+  if (digits) std::from_chars(text.data(), text.data() + text.size(), id);
+  if (id < 1) {
+    return InvalidArgument(std::string(field) + ": must be a positive integer, got '" +
+                           std::string(text) + "'");
+  }
+  return id;
 }
 
 }  // namespace sphere::api

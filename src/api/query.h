@@ -43,6 +43,10 @@ Result<std::string> PercentDecode(std::string_view s, bool plus_is_space);
 // "NAME: unknown query parameter (known: a, b, c)".
 Status RequireKnownParams(const QueryParams& params, std::initializer_list<std::string_view> known);
 
+// A store id in a path segment ("/drafts/{draft_id}"): 1..10^18-1 in decimal digits, else
+// InvalidArgument "FIELD: must be a positive integer, got 'TEXT'".
+Result<int64_t> PathId(std::string_view text, std::string_view field);
+
 // Typed getters: nullopt when the parameter is absent; an error naming it when its value is
 // wrong ("limit: must be an integer between 1 and 500, got 'x'") or when it is given twice
 // with different values (the same value twice is accepted).

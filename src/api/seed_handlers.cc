@@ -331,19 +331,15 @@ Result<Response> ListAlerts(const Call& call) {
 
 // DELETE /api/v1/alerts/{alert_id}
 Result<Response> DeleteAlert(const Call& call) {
-  const std::string& text = call.params.Get("alert_id");
-  const bool digits =
-      !text.empty() && text.size() <= 18 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits) return InvalidArgument("alert_id: must be a positive integer, got '" + text + "'");
+  SPHERE_ASSIGN_OR_RETURN(const int64_t id, PathId(call.params.Get("alert_id"), "alert_id"));
   SPHERE_ASSIGN_OR_RETURN(service::StorePool::Lease store, call.context.stores.Acquire());
   // Someone else's alert is NotFound, exactly like one that does not exist.
-  const Status deleted = store->DeleteAlertRule(call.user->id, std::stoll(text));
+  const Status deleted = store->DeleteAlertRule(call.user->id, id);
   if (deleted.code() == Code::kNotFound) {
-    return NotFound("alert_id: no alert " + text);
+    return NotFound("alert_id: no alert " + std::to_string(id));
   }
   SPHERE_RETURN_IF_ERROR(deleted);
-  if (call.context.alerts) call.context.alerts->evaluator().RemoveRule(std::stoll(text));
+  if (call.context.alerts) call.context.alerts->evaluator().RemoveRule(id);
   Response r;
   r.status = 204;
   r.content_type.clear();

@@ -239,6 +239,20 @@ inline Status CheckText(const std::string& who, std::string_view field, std::str
   return Status::Ok();
 }
 
+// The names both backends give webhooks and deliveries in messages (the same for a missing one
+// and someone else's), and their check of a page size.
+inline std::string WebhookLabel(int64_t owner_user_id, int64_t webhook_id) {
+  return "webhook " + std::to_string(webhook_id) + " of user " + std::to_string(owner_user_id);
+}
+inline std::string DeliveryLabel(int64_t owner_user_id, int64_t delivery_id) {
+  return "webhook delivery " + std::to_string(delivery_id) + " of user " +
+         std::to_string(owner_user_id);
+}
+inline Status PositiveLimit(int limit) {
+  if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
+  return Status::Ok();
+}
+
 }  // namespace store_internal
 
 // The checks every backend applies before writing a CreatorNote; InvalidArgument naming the

@@ -712,20 +712,6 @@ Store::DueDelivery ReadDueDelivery(PgRowReader& row) {
   return due;
 }
 
-std::string WebhookLabel(int64_t owner_user_id, int64_t webhook_id) {
-  return "webhook " + std::to_string(webhook_id) + " of user " + std::to_string(owner_user_id);
-}
-
-std::string DeliveryLabel(int64_t owner_user_id, int64_t delivery_id) {
-  return "webhook delivery " + std::to_string(delivery_id) + " of user " +
-         std::to_string(owner_user_id);
-}
-
-Status PositiveLimit(int limit) {
-  if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
-  return Status::Ok();
-}
-
 // A PostgreSQL array literal such as {1,NULL,"a \"quoted\" word"}, built element by element for
 // the parallel-array parameters of kCommitAlertEvaluation. Text elements are always quoted,
 // so no value can read as NULL or split the list.
@@ -1632,7 +1618,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
                             conn_.Run(kListAlertEventsAfter, PgParams().Add(after_id).Add(limit)));
@@ -1671,12 +1657,13 @@ class PostgresStore final : public Store {
         PgResultPtr result,
         conn_.Run(kDeleteWebhook, PgParams().Add(webhook_id).Add(owner_user_id)));
     // Someone else's webhook is reported exactly like a missing one, so ids reveal nothing.
-    if (AffectedRows(result.get()) == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    if (AffectedRows(result.get()) == 0)
+      return NotFound(store_internal::WebhookLabel(owner_user_id, webhook_id));
     return Status::Ok();
   }
 
   Result<std::vector<DueDelivery>> DueWebhookDeliveries(UnixSeconds now, int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
                             conn_.Run(kDueWebhookDeliveries, PgParams().Add(now).Add(limit)));
@@ -1707,7 +1694,7 @@ class PostgresStore final : public Store {
                                                              int64_t webhook_id,
                                                              std::optional<DeliveryState> state,
                                                              int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     PgParams params;
     if (state) {
@@ -1718,7 +1705,7 @@ class PostgresStore final : public Store {
     params.Add(webhook_id).Add(owner_user_id).Add(limit);
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListWebhookDeliveries, params));
     const int rows = PQntuples(result.get());
-    if (rows == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    if (rows == 0) return NotFound(store_internal::WebhookLabel(owner_user_id, webhook_id));
     std::vector<WebhookDelivery> deliveries;
     deliveries.reserve(rows);
     for (int i = 0; i < rows; ++i) {
@@ -1740,7 +1727,7 @@ class PostgresStore final : public Store {
     SPHERE_ASSIGN_OR_RETURN(std::optional<WebhookDelivery> delivery,
                             ReadOptional(result.get(), &ReadDelivery));
     // Someone else's delivery is reported exactly like a missing one.
-    if (!delivery) return NotFound(DeliveryLabel(owner_user_id, delivery_id));
+    if (!delivery) return NotFound(store_internal::DeliveryLabel(owner_user_id, delivery_id));
     return *std::move(delivery);
   }
 

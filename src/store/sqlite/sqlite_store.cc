@@ -513,20 +513,6 @@ Result<Store::DueDelivery> ReadDueDelivery(Statement& row) {
   return due;
 }
 
-std::string WebhookLabel(int64_t owner_user_id, int64_t webhook_id) {
-  return "webhook " + std::to_string(webhook_id) + " of user " + std::to_string(owner_user_id);
-}
-
-std::string DeliveryLabel(int64_t owner_user_id, int64_t delivery_id) {
-  return "webhook delivery " + std::to_string(delivery_id) + " of user " +
-         std::to_string(owner_user_id);
-}
-
-Status PositiveLimit(int limit) {
-  if (limit <= 0) return InvalidArgument("limit must be positive, got " + std::to_string(limit));
-  return Status::Ok();
-}
-
 Result<ModelRecord> ReadModel(Statement& row) {
   ModelRecord model;
   model.id = row.ReadInt();
@@ -1029,7 +1015,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     return ReadAll<AlertEvent>(
         Sql(Sql("SELECT ", kAlertEventColumns),
             " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id "
@@ -1074,12 +1060,13 @@ class SqliteStore final : public Store {
     remove.BindInt(webhook_id).BindInt(owner_user_id);
     SPHERE_RETURN_IF_ERROR(remove.Run());
     // Someone else's webhook is reported exactly like a missing one, so ids reveal nothing.
-    if (remove.Changes() == 0) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    if (remove.Changes() == 0)
+      return NotFound(store_internal::WebhookLabel(owner_user_id, webhook_id));
     return Status::Ok();
   }
 
   Result<std::vector<DueDelivery>> DueWebhookDeliveries(UnixSeconds now, int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     // state = 'pending' as a literal, so the planner can use the partial index.
     return ReadAll<DueDelivery>(
         "SELECT " + std::string(kDeliveryColumns) + ", " + std::string(kWebhookColumns) + ", " +
@@ -1116,7 +1103,7 @@ class SqliteStore final : public Store {
                                                              int64_t webhook_id,
                                                              std::optional<DeliveryState> state,
                                                              int limit) override {
-    SPHERE_RETURN_IF_ERROR(PositiveLimit(limit));
+    SPHERE_RETURN_IF_ERROR(store_internal::PositiveLimit(limit));
     SPHERE_ASSIGN_OR_RETURN(
         Statement query,
         statements_.Use("SELECT " + std::string(kDeliveryColumns) +
@@ -1139,7 +1126,7 @@ class SqliteStore final : public Store {
       SPHERE_ASSIGN_OR_RETURN(WebhookDelivery delivery, ReadDelivery(query));
       deliveries.push_back(std::move(delivery));
     }
-    if (!webhook_found) return NotFound(WebhookLabel(owner_user_id, webhook_id));
+    if (!webhook_found) return NotFound(store_internal::WebhookLabel(owner_user_id, webhook_id));
     return deliveries;
   }
 
@@ -1155,12 +1142,12 @@ class SqliteStore final : public Store {
     update.BindInt(now).BindInt(delivery_id).BindInt(owner_user_id);
     SPHERE_ASSIGN_OR_RETURN(bool updated, update.Step());
     // Someone else's delivery is reported exactly like a missing one.
-    if (!updated) return NotFound(DeliveryLabel(owner_user_id, delivery_id));
+    if (!updated) return NotFound(store_internal::DeliveryLabel(owner_user_id, delivery_id));
     SPHERE_ASSIGN_OR_RETURN(WebhookDelivery delivery, ReadDelivery(update));
     // Stepping to the end completes the statement (and its autocommit transaction).
     SPHERE_ASSIGN_OR_RETURN(bool more, update.Step());
     if (more) {
-      return Internal("requeueing " + DeliveryLabel(owner_user_id, delivery_id) +
+      return Internal("requeueing " + store_internal::DeliveryLabel(owner_user_id, delivery_id) +
                       " changed more than one row");
     }
     return delivery;
