@@ -201,46 +201,9 @@ void AppendNumber(std::string& out, uint64_t n) {
   out.append(digits, result.ptr);
 }
 
-void SerializeHead(const api::Response& response, bool keep_alive, bool http10, std::string& out) {
-  out.clear();
-  out += "HTTP/1.1 ";
-  AppendNumber(out, static_cast<uint64_t>(response.status));
-  out += ' ';
-  const beast::string_view reason =
-      bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
-  out.append(reason.data(), reason.size());
-  out += "\r\n";
-  const bool has_body = HasBody(response.status);
-  if (has_body && !response.content_type.empty()) {
-    out += "Content-Type: ";
-    out += response.content_type;
-    out += "\r\n";
-  }
-  for (const auto& [name, value] : response.headers) {
-    if (IsReservedHeader(name)) continue;
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  if (has_body) {
-    out += "Content-Length: ";
-    AppendNumber(out, response.body.size());
-    out += "\r\n";
-  }
-  if (!keep_alive) {
-    out += "Connection: close\r\n";
-  } else if (http10) {
-    out += "Connection: keep-alive\r\n";
-  }
-  out += "Date: ";
-  out += HttpDate();
-  out += "\r\n\r\n";
-}
-
-// The head of a streaming response: no Content-Length, the body ends when the connection does.
-void SerializeStreamHead(const api::Response& response, std::string& out) {
-  out.clear();
+// The status line, Content-Type (when the status has a body) and the handler's own headers;
+// whether one of those was Cache-Control.
+bool AppendStatusAndHeaders(const api::Response& response, std::string& out) {
   out += "HTTP/1.1 ";
   AppendNumber(out, static_cast<uint64_t>(response.status));
   out += ' ';
@@ -262,8 +225,32 @@ void SerializeStreamHead(const api::Response& response, std::string& out) {
     out += value;
     out += "\r\n";
   }
+  return cache_control;
+}
+
+void SerializeHead(const api::Response& response, bool keep_alive, bool http10, std::string& out) {
+  out.clear();
+  AppendStatusAndHeaders(response, out);
+  if (HasBody(response.status)) {
+    out += "Content-Length: ";
+    AppendNumber(out, response.body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (http10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "Date: ";
+  out += HttpDate();
+  out += "\r\n\r\n";
+}
+
+// The head of a streaming response: no Content-Length, the body ends when the connection does.
+void SerializeStreamHead(const api::Response& response, std::string& out) {
+  out.clear();
   // A proxy or browser cache holding an event stream would replay stale events.
-  if (!cache_control) out += "Cache-Control: no-cache\r\n";
+  if (!AppendStatusAndHeaders(response, out)) out += "Cache-Control: no-cache\r\n";
   out += "Connection: close\r\nDate: ";
   out += HttpDate();
   out += "\r\n\r\n";

@@ -42,11 +42,12 @@ size_t FeePercentiles::size() const {
 }
 
 Result<std::optional<alerts::CreatorState>> BuildCreatorState(Store& store, const Creator& creator,
+                                                              std::string niche,
                                                               const AlertValuation& valuation,
                                                               bool* valued) {
   if (valued) *valued = false;
   SPHERE_ASSIGN_OR_RETURN(std::optional<value::CreatorHistory> history,
-                          LoadCreatorHistory(store, creator));
+                          LoadCreatorHistory(store, creator, std::move(niche)));
   if (!history) return std::optional<alerts::CreatorState>();
   const UnixSeconds as_of = value::LatestObservation(*history);
   if (as_of == 0) return std::optional<alerts::CreatorState>();
@@ -142,8 +143,9 @@ Result<AlertEvaluationReport> AlertEvaluator::Evaluate(Store& store,
       if (!index_.MayMatch(id, creator->platform, niche.value_or(""))) continue;
     }
     bool valued = false;
-    SPHERE_ASSIGN_OR_RETURN(std::optional<alerts::CreatorState> state,
-                            BuildCreatorState(store, *creator, valuation, &valued));
+    SPHERE_ASSIGN_OR_RETURN(
+        std::optional<alerts::CreatorState> state,
+        BuildCreatorState(store, *creator, niche.value_or(""), valuation, &valued));
     if (!state) continue;
     ++report.evaluated;
     if (!valued) ++report.unvalued;

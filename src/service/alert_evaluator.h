@@ -93,10 +93,11 @@ class AlertEvaluator {
   std::vector<std::string> skipped_;
 };
 
-// The rule's current numbers for one creator, from the store (and the model when given):
-// what Evaluate builds for each creator, public for the API's rule preview and the tests.
-// nullopt when the creator has nothing dated to read.
+// The rules' current numbers for one creator of this niche ("" unknown), from the store (and
+// the model when given): what Evaluate builds for each creator. nullopt when the creator has
+// nothing dated to read; *valued says whether the model valued it.
 Result<std::optional<alerts::CreatorState>> BuildCreatorState(Store& store, const Creator& creator,
+                                                              std::string niche,
                                                               const AlertValuation& valuation,
                                                               bool* valued);
 

@@ -90,7 +90,8 @@ Result<CreatorValuation> ValueCreatorAt(const value::ValueModel& model,
 }
 
 Result<std::optional<value::CreatorHistory>> LoadCreatorHistory(Store& store,
-                                                                const Creator& creator) {
+                                                                const Creator& creator,
+                                                                std::optional<std::string> niche) {
   SPHERE_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, store.SnapshotsOf(creator.id));
   SPHERE_ASSIGN_OR_RETURN(std::vector<Post> all_posts, store.PostsOf(creator.id));
   // The posts LoadValueInputs keeps: dated, with likes and comments.
@@ -101,9 +102,12 @@ Result<std::optional<value::CreatorHistory>> LoadCreatorHistory(Store& store,
   if (snapshots.empty() && posts.empty() && !creator.followers) {
     return std::optional<value::CreatorHistory>();
   }
-  SPHERE_ASSIGN_OR_RETURN(std::optional<std::string> niche, PlepNicheOf(&store, creator));
+  if (!niche) {
+    SPHERE_ASSIGN_OR_RETURN(std::optional<std::string> read, PlepNicheOf(&store, creator));
+    niche = read.value_or("");
+  }
   return std::optional<value::CreatorHistory>(
-      value::BuildHistory(creator, niche.value_or(""), snapshots, posts));
+      value::BuildHistory(creator, *niche, snapshots, posts));
 }
 
 }  // namespace sphere::service

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "core/domain.h"
 #include "core/status.h"
@@ -44,8 +45,9 @@ Result<CreatorValuation> ValueCreatorAt(const value::ValueModel& model,
                                         int horizon_days, bool explain = false);
 
 // One creator's history from the store, built like LoadValueInputs builds everyone's; nullopt
-// when the creator has nothing the model reads.
-Result<std::optional<value::CreatorHistory>> LoadCreatorHistory(Store& store,
-                                                                const Creator& creator);
+// when the creator has nothing the model reads. The niche is read (PlepNicheOf) unless the
+// caller already has it.
+Result<std::optional<value::CreatorHistory>> LoadCreatorHistory(
+    Store& store, const Creator& creator, std::optional<std::string> niche = std::nullopt);
 
 }  // namespace sphere::service
