@@ -451,8 +451,9 @@ class Evaluator {
       }
     }
     if (inside != was_inside || reference != old_reference || last_fired != old_fired) {
-      out_->states.push_back(
-          {rule.id, creator_.creator_id, inside, reference, last_fired, /*updated_at=*/now_});
+      // The revision read: the store writes this state only if no one else has meanwhile.
+      out_->states.push_back({rule.id, creator_.creator_id, inside, reference, last_fired,
+                              /*updated_at=*/now_, /*revision=*/prev ? prev->revision : 0});
     }
   }
 

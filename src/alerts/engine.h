@@ -107,7 +107,7 @@ struct Firing {
 };
 
 struct Evaluation {
-  std::vector<AlertState> states;  // the states that changed (to store), updated_at = now
+  std::vector<AlertState> states;  // changed (to store): updated_at = now, revision as read
   std::vector<Firing> firings;
 };
 

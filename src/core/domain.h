@@ -194,6 +194,11 @@ struct AlertState {
   std::optional<double> reference;
   std::optional<UnixSeconds> last_fired_at;
   UnixSeconds updated_at = 0;
+  // How many times the store has written this state; 0 for one never stored. A state is
+  // written back with the revision it was read at, and the store refuses it when another
+  // writer moved the revision meanwhile: two processes evaluating the same crossing then
+  // fire once (Store::CommitAlertEvaluation).
+  int64_t revision = 0;
 };
 
 // Where an owner wants their alert events POSTed, signed with HMAC-SHA256 under `secret`.

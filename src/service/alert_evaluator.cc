@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "model/value/value_history.h"
@@ -131,6 +132,24 @@ Result<AlertEvaluationReport> AlertEvaluator::Evaluate(Store& store,
   AlertEvaluationReport report;
   report.creators = static_cast<int64_t>(creator_ids.size());
   std::lock_guard evaluating(evaluate_mutex_);
+  std::vector<int64_t> pending(creator_ids.begin(), creator_ids.end());
+  for (int round = 0; round < kEvaluationRounds && !pending.empty(); ++round) {
+    std::vector<int64_t> stale;
+    SPHERE_RETURN_IF_ERROR(
+        EvaluateRound(store, pending, valuation, now, /*count=*/round == 0, &report, &stale));
+    pending = std::move(stale);
+  }
+  if (!pending.empty()) {
+    return Unavailable("alert evaluation: the states of creator " + std::to_string(pending[0]) +
+                       " kept changing under " + std::to_string(kEvaluationRounds) +
+                       " evaluations (another process evaluating it); nothing of it was written");
+  }
+  return report;
+}
+
+Status AlertEvaluator::EvaluateRound(Store& store, std::span<const int64_t> creator_ids,
+                                     const AlertValuation& valuation, UnixSeconds now, bool count,
+                                     AlertEvaluationReport* report, std::vector<int64_t>* stale) {
   alerts::Evaluation evaluation;
   for (const int64_t id : creator_ids) {
     SPHERE_ASSIGN_OR_RETURN(std::optional<Creator> creator, store.GetCreator(id));
@@ -147,13 +166,15 @@ Result<AlertEvaluationReport> AlertEvaluator::Evaluate(Store& store,
         std::optional<alerts::CreatorState> state,
         BuildCreatorState(store, *creator, niche.value_or(""), valuation, &valued));
     if (!state) continue;
-    ++report.evaluated;
-    if (!valued) ++report.unvalued;
+    if (count) {
+      ++report->evaluated;
+      if (!valued) ++report->unvalued;
+    }
     SPHERE_ASSIGN_OR_RETURN(std::vector<AlertState> previous, store.AlertStatesOf(id));
     std::shared_lock lock(rules_mutex_);
     alerts::Evaluate(index_, *state, previous, now, &evaluation);
   }
-  if (evaluation.states.empty() && evaluation.firings.empty()) return report;
+  if (evaluation.states.empty() && evaluation.firings.empty()) return Status::Ok();
   std::vector<AlertEvent> events;
   events.reserve(evaluation.firings.size());
   for (alerts::Firing& firing : evaluation.firings) {
@@ -164,8 +185,13 @@ Result<AlertEvaluationReport> AlertEvaluator::Evaluate(Store& store,
     event.payload_json = std::move(firing.payload_json);
     events.push_back(std::move(event));
   }
-  SPHERE_ASSIGN_OR_RETURN(report.events, store.CommitAlertEvaluation(evaluation.states, events));
-  return report;
+  SPHERE_ASSIGN_OR_RETURN(Store::AlertCommit commit,
+                          store.CommitAlertEvaluation(evaluation.states, events));
+  std::ranges::move(commit.events, std::back_inserter(report->events));
+  for (const Store::AlertStateKey& key : commit.stale) stale->push_back(key.creator_id);
+  std::ranges::sort(*stale);
+  stale->erase(std::unique(stale->begin(), stale->end()), stale->end());
+  return Status::Ok();
 }
 
 }  // namespace sphere::service

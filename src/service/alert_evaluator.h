@@ -8,9 +8,10 @@
 //
 // Thread-safe: rules may be added and removed while evaluations run; evaluations are
 // serialised (an evaluation reads the creator's states, decides, then writes them: two at once
-// could both see a rule outside and fire it twice). Two PROCESSES evaluating the same creator
-// at the same instant (a server and `sphere import`) can still both fire: the store's unique
-// keys do not cover events. docs/alerts.md lists it.
+// could both see a rule outside and fire it twice). Across PROCESSES (a server and
+// `sphere import` on the same store) the states' revisions do that work: the store refuses a
+// state another process wrote after it was read, with its event, and the creator is evaluated
+// again from a fresh read, so a crossing fires once.
 #pragma once
 
 #include <cstdint>
@@ -79,14 +80,21 @@ class AlertEvaluator {
 
   // Evaluates the rules these creators can affect and commits what changed. A creator id that
   // is not in the store is NotFound; the store's errors as they come (nothing committed then).
+  // Creators whose states another process changed meanwhile are evaluated again, up to
+  // kEvaluationRounds times in all; Unavailable if they still are (nothing of theirs written).
   Result<AlertEvaluationReport> Evaluate(Store& store, std::span<const int64_t> creator_ids,
                                          const AlertValuation& valuation, UnixSeconds now);
+  static constexpr int kEvaluationRounds = 5;
 
   // Bytes the rule index holds.
   size_t IndexBytes() const;
 
  private:
   AlertEvaluator() = default;
+  // One round: reads, decides and commits; the creators left stale go to *stale.
+  Status EvaluateRound(Store& store, std::span<const int64_t> creator_ids,
+                       const AlertValuation& valuation, UnixSeconds now, bool count,
+                       AlertEvaluationReport* report, std::vector<int64_t>* stale);
   mutable std::shared_mutex rules_mutex_;  // guards index_
   alerts::RuleIndex index_;
   std::mutex evaluate_mutex_;  // one evaluation at a time (see the header comment)

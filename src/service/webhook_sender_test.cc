@@ -154,10 +154,10 @@ class WebhookSenderTest : public ::testing::TestWithParam<std::string> {
                      .creator_id = creator_id_,
                      .fired_at = now_,
                      .payload_json = std::move(payload_json)};
-    Result<std::vector<AlertEvent>> events = store_->CommitAlertEvaluation({}, {event});
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
-    if (!events.ok() || events->size() != 1) return {};
-    return events->front();
+    Result<Store::AlertCommit> commit = store_->CommitAlertEvaluation({}, {event});
+    EXPECT_TRUE(commit.ok()) << commit.status().ToString();
+    if (!commit.ok() || commit->events.size() != 1) return {};
+    return commit->events.front();
   }
 
   WebhookSenderOptions Options() {

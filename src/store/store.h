@@ -7,6 +7,7 @@
 // or kInternal. No method throws.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -253,6 +254,25 @@ inline Status PositiveLimit(int limit) {
   return Status::Ok();
 }
 
+// The states an evaluation writes: of a (rule, creator) given more than once only the last,
+// which is what writing them one by one would leave (and one SQL statement may not upsert
+// a row twice). In the order of those last states.
+inline std::vector<const AlertState*> LastStatePerKey(const std::vector<AlertState>& states) {
+  std::vector<size_t> order(states.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto key = [&](size_t i) { return std::pair(states[i].rule_id, states[i].creator_id); };
+  std::ranges::stable_sort(order, {}, key);
+  std::vector<size_t> last;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 1 == order.size() || key(order[i + 1]) != key(order[i])) last.push_back(order[i]);
+  }
+  std::ranges::sort(last);
+  std::vector<const AlertState*> kept;
+  kept.reserve(last.size());
+  for (size_t i : last) kept.push_back(&states[i]);
+  return kept;
+}
+
 }  // namespace store_internal
 
 // The checks every backend applies before writing a CreatorNote; InvalidArgument naming the
@@ -416,16 +436,30 @@ class Store {
   virtual Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) = 0;
   // One evaluation, in ONE transaction, so an event is stored before anyone is told of it and a
   // crash leaves either all of it or none:
-  //   - upserts each state (by rule_id, creator_id);
-  //   - appends each event (rule_id, creator_id, fired_at, payload_json as given);
+  //   - writes each state (by rule_id, creator_id) if the stored one is still at the
+  //     state's `revision` (0: none stored), and moves its revision on by one. A state that
+  //     another writer moved meanwhile is not written, nor the events of its (rule, creator),
+  //     and is reported in `stale`: the caller evaluates that creator again from a fresh read.
+  //     This is what keeps one event per crossing across processes.
+  //   - appends each event (rule_id, creator_id, fired_at, payload_json as given); an event
+  //     whose (rule, creator) has no state in `states` is appended unconditionally;
   //   - for each event, adds a pending delivery to every enabled webhook of the rule's owner,
   //     with next_attempt_at = the event's fired_at.
   // States and events of a rule that no longer exists are skipped (deleted while it was being
   // evaluated). A creator_id naming no creator is NotFound and a payload_json that is not a
-  // JSON object InvalidArgument; either way nothing is written. Returns the events appended,
-  // with id and owner_user_id set, in the order given (skipped ones left out).
-  virtual Result<std::vector<AlertEvent>> CommitAlertEvaluation(
-      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) = 0;
+  // JSON object InvalidArgument; either way nothing is written. A (rule, creator) given more
+  // than once keeps its last state.
+  struct AlertStateKey {
+    int64_t rule_id = 0;
+    int64_t creator_id = 0;
+    bool operator==(const AlertStateKey&) const = default;
+  };
+  struct AlertCommit {
+    std::vector<AlertEvent> events;   // appended, id and owner_user_id set, in the order given
+    std::vector<AlertStateKey> stale;  // states not written: another writer moved them
+  };
+  virtual Result<AlertCommit> CommitAlertEvaluation(const std::vector<AlertState>& states,
+                                                    const std::vector<AlertEvent>& events) = 0;
   // Events of every owner with id > after_id, oldest first, at most `limit` (owner_user_id
   // set): what a server's stream dispatcher reads. InvalidArgument for limit <= 0.
   virtual Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) = 0;

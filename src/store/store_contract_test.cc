@@ -1879,9 +1879,11 @@ class AlertEngineContractTest : public AlertContractTest {
 
   std::vector<AlertEvent> Commit(const std::vector<AlertState>& states,
                                  const std::vector<AlertEvent>& events) {
-    Result<std::vector<AlertEvent>> appended = store_->CommitAlertEvaluation(states, events);
-    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
-    return appended.ok() ? *appended : std::vector<AlertEvent>{};
+    Result<Store::AlertCommit> commit = store_->CommitAlertEvaluation(states, events);
+    EXPECT_TRUE(commit.ok()) << commit.status().ToString();
+    if (!commit.ok()) return {};
+    EXPECT_THAT(commit->stale, IsEmpty());
+    return commit->events;
   }
 
   std::vector<WebhookDelivery> DeliveriesOf(const Webhook& webhook,
@@ -1989,13 +1991,84 @@ TEST_P(AlertEngineContractTest, CommitReplacesTheStateOfTheSameRuleAndCreator) {
   left.creator_id = alice_id_;
   left.inside = false;
   left.updated_at = kT0 + 10;
+  left.revision = 1;  // the stored one was read
   // Given twice in one evaluation: the last one wins, as if written one after the other.
   AlertState last = State(rule_a_.id, bob_id_, kT0 + 20);
   last.reference = -0.125;
+  last.revision = 1;
   EXPECT_THAT(Commit({left, State(rule_a_.id, bob_id_, kT0 + 15), last}, {}), IsEmpty());
 
   EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(left)));
   EXPECT_THAT(DumpAll(StatesOf(bob_id_)), ElementsAre(Dump(last)));
+  EXPECT_EQ(StatesOf(alice_id_).at(0).revision, 2);
+  EXPECT_EQ(StatesOf(bob_id_).at(0).revision, 2);
+}
+
+// Two processes read the same state, both see the crossing and both commit: the second one's
+// state is stale (the first moved its revision), so neither it nor its event is written.
+TEST_P(AlertEngineContractTest, AStateWrittenByAnotherWriterSinceItWasReadIsStale) {
+  Webhook a1 = CreateWebhookOrDie(MakeWebhook(brand_a_.id, "https://a.example.com/one"));
+  AlertState outside = State(rule_a_.id, alice_id_, kT0);
+  outside.inside = false;
+  Commit({outside}, {});
+  ASSERT_THAT(StatesOf(alice_id_), SizeIs(1));
+  const AlertState read = StatesOf(alice_id_)[0];
+  EXPECT_EQ(read.revision, 1);
+
+  AlertState first = read;
+  first.inside = true;
+  first.last_fired_at = kT0 + 10;
+  first.updated_at = kT0 + 10;
+  std::vector<AlertEvent> fired = Commit({first}, {Event(rule_a_.id, alice_id_, kT0 + 10)});
+  ASSERT_THAT(fired, SizeIs(1));
+
+  AlertState second = read;  // read before the first commit
+  second.inside = true;
+  second.last_fired_at = kT0 + 11;
+  second.updated_at = kT0 + 11;
+  // In the same evaluation: bob's first state and an event with no state go through.
+  AlertState bobs = State(rule_b_.id, bob_id_, kT0 + 11);
+  AlertEvent for_bob = Event(rule_b_.id, bob_id_, kT0 + 11);
+  AlertEvent stateless = Event(rule_b_.id, alice_id_, kT0 + 12);
+  ASSERT_OK_AND_ASSIGN(
+      Store::AlertCommit commit,
+      store_->CommitAlertEvaluation({second, bobs}, {Event(rule_a_.id, alice_id_, kT0 + 11),
+                                                     for_bob, stateless}));
+  EXPECT_THAT(commit.stale, ElementsAre(Store::AlertStateKey{rule_a_.id, alice_id_}));
+  ASSERT_THAT(commit.events, SizeIs(2));
+  EXPECT_EQ(Dump(commit.events[0]), Dump(for_bob));
+  EXPECT_EQ(Dump(commit.events[1]), Dump(stateless));
+
+  EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(first)));
+  EXPECT_EQ(StatesOf(alice_id_).at(0).revision, 2);
+  EXPECT_THAT(DumpAll(StatesOf(bob_id_)), ElementsAre(Dump(bobs)));
+  std::vector<AlertEvent> all = fired;
+  all.insert(all.end(), commit.events.begin(), commit.events.end());
+  EXPECT_EQ(DumpAll(AllEvents()), DumpAll(all));
+  EXPECT_THAT(DeliveriesOf(a1), SizeIs(1));  // the stale event queued nothing
+}
+
+// Neither had a state: both insert one, and the second finds the first's.
+TEST_P(AlertEngineContractTest, AFirstStateIsStaleWhenAnotherWriterStoredOneMeanwhile) {
+  AlertState mine = State(rule_a_.id, alice_id_, kT0);
+  std::vector<AlertEvent> fired = Commit({mine}, {Event(rule_a_.id, alice_id_, kT0)});
+  ASSERT_THAT(fired, SizeIs(1));
+  AlertState theirs = State(rule_a_.id, alice_id_, kT0 + 1);
+  ASSERT_EQ(theirs.revision, 0);
+  ASSERT_OK_AND_ASSIGN(Store::AlertCommit commit,
+                       store_->CommitAlertEvaluation({theirs},
+                                                     {Event(rule_a_.id, alice_id_, kT0 + 1)}));
+  EXPECT_THAT(commit.stale, ElementsAre(Store::AlertStateKey{rule_a_.id, alice_id_}));
+  EXPECT_THAT(commit.events, IsEmpty());
+  EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(mine)));
+  EXPECT_EQ(DumpAll(AllEvents()), DumpAll(fired));
+
+  // A revision that was never stored is stale too.
+  AlertState invented = State(rule_a_.id, alice_id_, kT0 + 2);
+  invented.revision = 7;
+  ASSERT_OK_AND_ASSIGN(commit, store_->CommitAlertEvaluation({invented}, {}));
+  EXPECT_THAT(commit.stale, ElementsAre(Store::AlertStateKey{rule_a_.id, alice_id_}));
+  EXPECT_THAT(DumpAll(StatesOf(alice_id_)), ElementsAre(Dump(mine)));
 }
 
 TEST_P(AlertEngineContractTest, AlertStatesOfListsInRuleIdOrder) {
@@ -2063,7 +2136,7 @@ TEST_P(AlertEngineContractTest, PayloadThatIsNotAJsonObjectIsInvalidArgumentAndW
     SCOPED_TRACE(payload);
     AlertEvent bad = Event(rule_a_.id, alice_id_, kT0 + 1);
     bad.payload_json = payload;
-    Result<std::vector<AlertEvent>> refused = store_->CommitAlertEvaluation(
+    Result<Store::AlertCommit> refused = store_->CommitAlertEvaluation(
         {State(rule_a_.id, alice_id_, kT0)}, {Event(rule_a_.id, alice_id_, kT0), bad});
     EXPECT_THAT(refused.status(), IsError(Code::kInvalidArgument, HasSubstr("payload_json")));
   }
@@ -3729,15 +3802,41 @@ TEST_P(StoreContractTest, UpgradeFromSchemaVersion4AddsAlertStatesAndWebhooksAnd
   state.rule_id = rule.id;
   state.creator_id = alice;
   ASSERT_OK_AND_ASSIGN(
-      std::vector<AlertEvent> appended,
+      Store::AlertCommit commit,
       store_->CommitAlertEvaluation({state}, {AlertEvent{0, rule.id, alice, kT0 + 1, "{}"}}));
-  ASSERT_THAT(appended, SizeIs(1));
+  ASSERT_THAT(commit.events, SizeIs(1));
   ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_->AlertStatesOf(alice));
   EXPECT_THAT(states, SizeIs(1));
   ASSERT_OK_AND_ASSIGN(std::vector<Store::DueDelivery> due,
                        store_->DueWebhookDeliveries(kT0 + 1, 10));
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].webhook.id, webhook.id);
+}
+
+TEST_P(StoreContractTest, UpgradeFromSchemaVersion5CountsStoredAlertStatesAsWrittenOnce) {
+  Write(Batch({FullCreator("alice")}));
+  const int64_t alice = Stored(Platform::kInstagram, "alice").id;
+  ASSERT_OK_AND_ASSIGN(User user, store_->CreateUser(MakeUser("brand", "key")));
+  ASSERT_OK_AND_ASSIGN(AlertRule rule, store_->CreateAlertRule(MakeRule(user.id, "r")));
+  AlertState state;
+  state.rule_id = rule.id;
+  state.creator_id = alice;
+  state.updated_at = kT0;
+  ASSERT_OK(store_->CommitAlertEvaluation({state}, {}).status());
+  store_.reset();
+  // What a database written by a build before migration 6 looks like.
+  ASSERT_OK(backend_->ExecuteSql(
+      "ALTER TABLE alert_state DROP COLUMN revision; "
+      "DELETE FROM schema_migrations WHERE version >= 6"));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_GE(version, 6);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_->AlertStatesOf(alice));
+  ASSERT_THAT(states, SizeIs(1));
+  EXPECT_EQ(states[0].revision, 1);
+  states[0].inside = true;
+  ASSERT_OK_AND_ASSIGN(Store::AlertCommit commit, store_->CommitAlertEvaluation(states, {}));
+  EXPECT_THAT(commit.stale, IsEmpty());
 }
 
 }  // namespace

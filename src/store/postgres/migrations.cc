@@ -342,6 +342,10 @@ CREATE INDEX webhook_delivery_webhook_id_idx ON webhook_delivery (webhook_id, id
 CREATE INDEX webhook_delivery_due_idx ON webhook_delivery (next_attempt_at, id)
   WHERE state = 'pending';
 )sql",
+    // 6: alert states carry a revision (see the SQLite migration 6).
+    R"sql(
+ALTER TABLE alert_state ADD COLUMN revision bigint NOT NULL DEFAULT 1;
+)sql",
 };
 
 // Any constant works as long as every InfluencerSphere process uses the same one; this

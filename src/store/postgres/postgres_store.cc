@@ -412,38 +412,53 @@ const PgStatement kListEnabledAlertRules{
     " WHERE enabled ORDER BY id"};
 const PgStatement kAlertStatesOf{
     "alert_states_of",
-    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at FROM alert_state"
-    " WHERE creator_id = $1 ORDER BY rule_id"};
+    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at, revision"
+    " FROM alert_state WHERE creator_id = $1 ORDER BY rule_id"};
 
 // One evaluation as ONE statement, so it is atomic without BEGIN/COMMIT and costs one round
-// trip: states and events come as parallel arrays ($1..$6 and $7..$10). `missing` is the
+// trip: states and events come as parallel arrays ($1..$7 and $8..$11). `missing` is the
 // lowest creator id that names no creator (NULL when all exist); while it is set nothing is
-// inserted, and the caller reports NotFound. A state or event whose rule is gone is skipped.
-// Events take their ids in the order given (ORDER BY ord), and each fans out to every
-// enabled webhook of its rule's owner. The result has at least one row (from `missing`),
-// then the appended events in id order, each with its owner.
+// written, and the caller reports NotFound. A state or event whose rule is gone is skipped.
+// A state at revision 0 is inserted only where none is stored (new_states), a later one
+// updated only where the stored revision is still the one it was read at (old_states; under
+// READ COMMITTED a row another transaction changed meanwhile is re-checked against its newest
+// version). The states of a live rule that neither wrote are `stale`, and so are their events.
+// Events take their ids in the order given (ORDER BY ord), and each fans out to every enabled
+// webhook of its rule's owner. The result has at least one row (from `missing`, with `stale`
+// as "rule creator rule creator ..."), then the appended events in id order, each with its
+// owner.
 const PgStatement kCommitAlertEvaluation{
     "commit_alert_evaluation",
     "WITH s_in AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[],"
-    "   $4::double precision[], $5::bigint[], $6::bigint[])"
-    "   AS x(rule_id, creator_id, inside, reference, last_fired_at, updated_at)),"
-    " e_in AS (SELECT * FROM unnest($7::bigint[], $8::bigint[], $9::bigint[], $10::text[])"
+    "   $4::double precision[], $5::bigint[], $6::bigint[], $7::bigint[])"
+    "   AS x(rule_id, creator_id, inside, reference, last_fired_at, updated_at, revision)),"
+    " e_in AS (SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::bigint[], $11::text[])"
     "   WITH ORDINALITY AS x(rule_id, creator_id, fired_at, payload_json, ord)),"
     " missing AS (SELECT min(k.id) AS creator_id FROM"
     "   (SELECT creator_id AS id FROM s_in UNION SELECT creator_id FROM e_in) AS k"
     "   WHERE NOT EXISTS (SELECT 1 FROM creator AS c WHERE c.id = k.id)),"
-    " states AS (INSERT INTO alert_state"
-    "   (rule_id, creator_id, inside, reference, last_fired_at, updated_at)"
-    "   SELECT s.rule_id, s.creator_id, s.inside, s.reference, s.last_fired_at, s.updated_at"
-    "   FROM s_in AS s WHERE (SELECT creator_id FROM missing) IS NULL"
-    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = s.rule_id)"
-    "   ON CONFLICT (rule_id, creator_id) DO UPDATE SET inside = EXCLUDED.inside,"
-    "   reference = EXCLUDED.reference, last_fired_at = EXCLUDED.last_fired_at,"
-    "   updated_at = EXCLUDED.updated_at),"
+    " live AS (SELECT s.* FROM s_in AS s WHERE (SELECT creator_id FROM missing) IS NULL"
+    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = s.rule_id)),"
+    " new_states AS (INSERT INTO alert_state"
+    "   (rule_id, creator_id, inside, reference, last_fired_at, updated_at, revision)"
+    "   SELECT s.rule_id, s.creator_id, s.inside, s.reference, s.last_fired_at, s.updated_at, 1"
+    "   FROM live AS s WHERE s.revision = 0"
+    "   ON CONFLICT (rule_id, creator_id) DO NOTHING RETURNING rule_id, creator_id),"
+    " old_states AS (UPDATE alert_state AS a SET inside = s.inside, reference = s.reference,"
+    "   last_fired_at = s.last_fired_at, updated_at = s.updated_at, revision = a.revision + 1"
+    "   FROM live AS s WHERE s.revision <> 0 AND a.rule_id = s.rule_id"
+    "   AND a.creator_id = s.creator_id AND a.revision = s.revision"
+    "   RETURNING a.rule_id, a.creator_id),"
+    " written AS (SELECT * FROM new_states UNION ALL SELECT * FROM old_states),"
+    " stale AS (SELECT s.rule_id, s.creator_id FROM live AS s WHERE NOT EXISTS"
+    "   (SELECT 1 FROM written AS w WHERE w.rule_id = s.rule_id"
+    "   AND w.creator_id = s.creator_id)),"
     " events AS (INSERT INTO alert_event (rule_id, creator_id, fired_at, payload_json)"
     "   SELECT e.rule_id, e.creator_id, e.fired_at, e.payload_json FROM e_in AS e"
     "   WHERE (SELECT creator_id FROM missing) IS NULL"
-    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = e.rule_id) ORDER BY e.ord"
+    "   AND EXISTS (SELECT 1 FROM alert_rule AS r WHERE r.id = e.rule_id)"
+    "   AND NOT EXISTS (SELECT 1 FROM stale AS t WHERE t.rule_id = e.rule_id"
+    "   AND t.creator_id = e.creator_id) ORDER BY e.ord"
     "   RETURNING id, rule_id, creator_id, fired_at, payload_json),"
     " deliveries AS (INSERT INTO webhook_delivery (webhook_id, event_id, state, attempts,"
     "   next_attempt_at, last_status, last_error, updated_at)"
@@ -451,7 +466,8 @@ const PgStatement kCommitAlertEvaluation{
     "   JOIN alert_rule AS r ON r.id = e.rule_id"
     "   JOIN webhook AS w ON w.owner_user_id = r.owner_user_id AND w.enabled"
     "   ORDER BY e.id, w.id)"
-    " SELECT m.creator_id, " +
+    " SELECT m.creator_id, (SELECT string_agg(t.rule_id || ' ' || t.creator_id, ' ')"
+    "   FROM stale AS t), " +
         kAlertEventColumns +
         " FROM missing AS m LEFT JOIN (events AS e JOIN alert_rule AS r ON r.id = e.rule_id)"
         " ON true ORDER BY e.id"};
@@ -676,7 +692,30 @@ AlertState ReadAlertState(PgRowReader& row) {
   s.reference = row.OptionalDouble();
   s.last_fired_at = row.OptionalInt64();
   s.updated_at = row.Int64();
+  s.revision = row.Int64();
   return s;
+}
+
+// kCommitAlertEvaluation's `stale` column: "rule creator rule creator ...".
+Result<std::vector<Store::AlertStateKey>> ParseStateKeys(std::string_view text) {
+  std::vector<int64_t> numbers;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find(' ', at), text.size());
+    int64_t number = 0;
+    const auto [ptr, ec] = std::from_chars(text.data() + at, text.data() + end, number);
+    if (ec != std::errc() || ptr != text.data() + end) {
+      return Internal("alert evaluation: cannot read the stale states '" + std::string(text) +
+                      "'");
+    }
+    numbers.push_back(number);
+    at = end + 1;
+  }
+  if (numbers.size() % 2 != 0) {
+    return Internal("alert evaluation: odd stale states '" + std::string(text) + "'");
+  }
+  std::vector<Store::AlertStateKey> keys;
+  for (size_t i = 0; i < numbers.size(); i += 2) keys.push_back({numbers[i], numbers[i + 1]});
+  return keys;
 }
 
 Webhook ReadWebhook(PgRowReader& row) {
@@ -1537,8 +1576,8 @@ class PostgresStore final : public Store {
   }
 
   // Runs inside every ingest that touches a watched creator: one statement, one round trip.
-  Result<std::vector<AlertEvent>> CommitAlertEvaluation(
-      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) override {
+  Result<AlertCommit> CommitAlertEvaluation(const std::vector<AlertState>& states,
+                                            const std::vector<AlertEvent>& events) override {
     for (const AlertState& s : states) {
       if (s.reference && !std::isfinite(*s.reference)) {
         return InvalidArgument("alert state of rule " + std::to_string(s.rule_id) +
@@ -1547,31 +1586,17 @@ class PostgresStore final : public Store {
       }
     }
     for (const AlertEvent& e : events) SPHERE_RETURN_IF_ERROR(Validate(e));
-    if (states.empty() && events.empty()) return std::vector<AlertEvent>();
+    if (states.empty() && events.empty()) return AlertCommit();
 
-    // One statement may not upsert a row twice: a (rule, creator) given more than once
-    // keeps its last state, which is what upserting them one by one would leave.
-    std::vector<const AlertState*> unique_states;
-    unique_states.reserve(states.size());
-    {
-      std::unordered_map<int64_t, std::unordered_map<int64_t, size_t>> index;
-      for (const AlertState& s : states) {
-        auto [it, inserted] = index[s.rule_id].try_emplace(s.creator_id, unique_states.size());
-        if (inserted) {
-          unique_states.push_back(&s);
-        } else {
-          unique_states[it->second] = &s;
-        }
-      }
-    }
-    ArrayLiteral rule_ids, creator_ids, inside, references, last_fired, updated;
-    for (const AlertState* s : unique_states) {
+    ArrayLiteral rule_ids, creator_ids, inside, references, last_fired, updated, revisions;
+    for (const AlertState* s : store_internal::LastStatePerKey(states)) {
       rule_ids.Int64(s->rule_id);
       creator_ids.Int64(s->creator_id);
       inside.Bool(s->inside);
       references.Optional(s->reference);
       last_fired.Optional(s->last_fired_at);
       updated.Int64(s->updated_at);
+      revisions.Int64(s->revision);
     }
     ArrayLiteral event_rules, event_creators, fired, payloads;
     for (const AlertEvent& e : events) {
@@ -1587,6 +1612,7 @@ class PostgresStore final : public Store {
                                 .Add(references.str())
                                 .Add(last_fired.str())
                                 .Add(updated.str())
+                                .Add(revisions.str())
                                 .Add(event_rules.str())
                                 .Add(event_creators.str())
                                 .Add(fired.str())
@@ -1600,8 +1626,8 @@ class PostgresStore final : public Store {
     }
     if (!result.ok()) return result.error().WithContext("alert evaluation");
     const PGresult* rows = result->get();
-    std::vector<AlertEvent> appended;
-    appended.reserve(PQntuples(rows));
+    AlertCommit commit;
+    commit.events.reserve(PQntuples(rows));
     for (int i = 0; i < PQntuples(rows); ++i) {
       PgRowReader row(rows, i);
       if (std::optional<int64_t> missing = row.OptionalInt64()) {
@@ -1609,12 +1635,16 @@ class PostgresStore final : public Store {
         return NotFound("alert evaluation: creator_id " + std::to_string(*missing) +
                         " names no creator");
       }
+      std::optional<std::string> stale = row.OptionalText();
+      if (i == 0 && stale) {
+        SPHERE_ASSIGN_OR_RETURN(commit.stale, ParseStateKeys(*stale));
+      }
       if (row.NextIsNull()) break;  // no event appended: the one row `missing` gave
       AlertEvent e = ReadAlertEvent(row);
       SPHERE_RETURN_IF_ERROR(row.status());
-      appended.push_back(std::move(e));
+      commit.events.push_back(std::move(e));
     }
-    return appended;
+    return commit;
   }
 
   Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {

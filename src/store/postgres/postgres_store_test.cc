@@ -576,7 +576,7 @@ TEST_F(PostgresStoreTest, EvaluationRacingARuleDeleteSkipsTheRule) {
   AlertEvent event;
   event.rule_id = created->id;
   event.creator_id = (*creator)->id;
-  std::optional<Result<std::vector<AlertEvent>>> appended;
+  std::optional<Result<Store::AlertCommit>> appended;
   std::thread evaluation([&] { appended = store->CommitAlertEvaluation({state}, {event}); });
 
   auto watcher = PgConnection::Connect(db.url());
@@ -596,7 +596,8 @@ TEST_F(PostgresStoreTest, EvaluationRacingARuleDeleteSkipsTheRule) {
 
   ASSERT_TRUE(appended.has_value());
   ASSERT_TRUE(appended->ok()) << appended->error().ToString();
-  EXPECT_TRUE((*appended)->empty());
+  EXPECT_TRUE((*appended)->events.empty());
+  EXPECT_TRUE((*appended)->stale.empty());
   auto states = store->AlertStatesOf((*creator)->id);
   ASSERT_TRUE(states.ok());
   EXPECT_TRUE(states->empty());

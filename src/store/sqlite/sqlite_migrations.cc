@@ -331,6 +331,12 @@ CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery (webhook_id, id);
 CREATE INDEX webhook_delivery_due ON webhook_delivery (next_attempt_at, id)
   WHERE state = 'pending';
 )sql",
+    // 6: alert states carry a revision, so that an evaluation based on a state another
+    // process has since written is refused instead of firing the same crossing twice.
+    // Stored states count as written once.
+    R"sql(
+ALTER TABLE alert_state ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

@@ -460,7 +460,8 @@ constexpr std::string_view kAlertEventColumns =
     "e.id, e.rule_id, e.creator_id, e.fired_at, e.payload_json, r.owner_user_id";
 
 constexpr std::string_view kSelectAlertState =
-    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at FROM alert_state ";
+    "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at, revision "
+    "FROM alert_state ";
 
 Result<AlertState> ReadAlertState(Statement& row) {
   AlertState state;
@@ -470,6 +471,7 @@ Result<AlertState> ReadAlertState(Statement& row) {
   state.reference = row.ReadOptionalDouble();
   state.last_fired_at = row.ReadOptionalInt();
   state.updated_at = row.ReadInt();
+  state.revision = row.ReadInt();
   return state;
 }
 
@@ -927,10 +929,10 @@ class SqliteStore final : public Store {
 
   // Runs inside every ingest that touches a creator someone watches: one IMMEDIATE
   // transaction over cached statements, a few index probes per state and event.
-  Result<std::vector<AlertEvent>> CommitAlertEvaluation(
-      const std::vector<AlertState>& states, const std::vector<AlertEvent>& events) override {
+  Result<AlertCommit> CommitAlertEvaluation(const std::vector<AlertState>& states,
+                                            const std::vector<AlertEvent>& events) override {
     for (const AlertState& state : states) SPHERE_RETURN_IF_ERROR(CheckAlertState(state));
-    if (states.empty() && events.empty()) return std::vector<AlertEvent>();
+    if (states.empty() && events.empty()) return AlertCommit();
     SPHERE_ASSIGN_OR_RETURN(Transaction transaction, Begin(Transaction::Kind::kWrite));
     SPHERE_RETURN_IF_ERROR(CheckCreatorsExist(states, events));
 
@@ -948,33 +950,44 @@ class SqliteStore final : public Store {
       return owner;
     };
 
-    if (!states.empty()) {
+    AlertCommit commit;
+    // Only the last state given for a (rule, creator) is written, as one by one would leave.
+    const std::vector<const AlertState*> last_states = store_internal::LastStatePerKey(states);
+    if (!last_states.empty()) {
+      // The read the state was based on is outside this transaction, so the revision
+      // decides: a first state inserts only where none is stored, a later one updates only
+      // the revision it was read at.
       SPHERE_ASSIGN_OR_RETURN(
-          Statement upsert,
+          Statement insert,
           statements_.Use("INSERT INTO alert_state (rule_id, creator_id, inside, reference, "
-                          "last_fired_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                          "ON CONFLICT (rule_id, creator_id) DO UPDATE SET "
-                          "inside = excluded.inside, reference = excluded.reference, "
-                          "last_fired_at = excluded.last_fired_at, "
-                          "updated_at = excluded.updated_at"));
-      for (const AlertState& state : states) {
-        SPHERE_ASSIGN_OR_RETURN(std::optional<int64_t> owner, owner_of(state.rule_id));
+                          "last_fired_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, 1) "
+                          "ON CONFLICT (rule_id, creator_id) DO NOTHING"));
+      SPHERE_ASSIGN_OR_RETURN(
+          Statement update,
+          statements_.Use("UPDATE alert_state SET inside = ?, reference = ?, last_fired_at = ?, "
+                          "updated_at = ?, revision = revision + 1 "
+                          "WHERE rule_id = ? AND creator_id = ? AND revision = ?"));
+      for (const AlertState* state : last_states) {
+        SPHERE_ASSIGN_OR_RETURN(std::optional<int64_t> owner, owner_of(state->rule_id));
         if (!owner) continue;
-        upsert.Reset();
-        upsert.BindInt(state.rule_id)
-            .BindInt(state.creator_id)
-            .BindBool(state.inside)
-            .BindOptionalDouble(state.reference)
-            .BindOptionalInt(state.last_fired_at)
-            .BindInt(state.updated_at);
-        if (Status status = upsert.Run(); !status.ok()) {
-          return status.WithContext("alert state of rule " + std::to_string(state.rule_id) +
-                                    " for creator " + std::to_string(state.creator_id));
+        Statement& write = state->revision == 0 ? insert : update;
+        write.Reset();
+        if (state->revision == 0) write.BindInt(state->rule_id).BindInt(state->creator_id);
+        write.BindBool(state->inside)
+            .BindOptionalDouble(state->reference)
+            .BindOptionalInt(state->last_fired_at)
+            .BindInt(state->updated_at);
+        if (state->revision != 0) {
+          write.BindInt(state->rule_id).BindInt(state->creator_id).BindInt(state->revision);
         }
+        if (Status status = write.Run(); !status.ok()) {
+          return status.WithContext("alert state of rule " + std::to_string(state->rule_id) +
+                                    " for creator " + std::to_string(state->creator_id));
+        }
+        if (write.Changes() == 0) commit.stale.push_back({state->rule_id, state->creator_id});
       }
     }
 
-    std::vector<AlertEvent> appended;
     if (!events.empty()) {
       SPHERE_ASSIGN_OR_RETURN(
           Statement insert,
@@ -986,8 +999,12 @@ class SqliteStore final : public Store {
                           "next_attempt_at, last_status, last_error, updated_at) "
                           "SELECT id, ?, 'pending', 0, ?, NULL, '', ? FROM webhook "
                           "WHERE owner_user_id = ? AND enabled = 1 ORDER BY id"));
-      appended.reserve(events.size());
+      commit.events.reserve(events.size());
       for (const AlertEvent& event : events) {
+        if (std::ranges::find(commit.stale, AlertStateKey{event.rule_id, event.creator_id}) !=
+            commit.stale.end()) {
+          continue;
+        }
         SPHERE_ASSIGN_OR_RETURN(std::optional<int64_t> owner, owner_of(event.rule_id));
         if (!owner) continue;
         insert.Reset();
@@ -1007,11 +1024,11 @@ class SqliteStore final : public Store {
           return status.WithContext("webhook deliveries of alert event " +
                                     std::to_string(stored.id));
         }
-        appended.push_back(std::move(stored));
+        commit.events.push_back(std::move(stored));
       }
     }
     SPHERE_RETURN_IF_ERROR(transaction.Commit());
-    return appended;
+    return commit;
   }
 
   Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) override {

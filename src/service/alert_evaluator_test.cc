@@ -1,0 +1,147 @@
+#include "service/alert_evaluator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/pg_connection.h"
+#include "store/store.h"
+#include "testing/status_matchers.h"
+#include "testing/testing.h"
+
+namespace sphere::service {
+namespace {
+
+using ::testing::SizeIs;
+using postgres::PgConnection;
+using postgres::PgResultPtr;
+
+constexpr UnixSeconds kStart = 1'700'000'000;
+
+// Two processes (a server and `sphere import`) evaluating the same creator at the same
+// instant: here two evaluators, each with its own store connection, that both read the
+// creator's states before either commits. PostgreSQL makes the interleaving certain: a third
+// session holds the alert_state table while both evaluations reach their commit.
+class AlertEvaluatorRaceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string admin_url = testing::PostgresUrl();
+    if (admin_url.empty()) {
+      GTEST_SKIP() << "SPHERE_TEST_POSTGRES_URL is not set, so the race of two processes is "
+                      "NOT tested; scripts/test.sh starts a server and sets it";
+    }
+    postgres_ = std::make_unique<testing::ScratchPostgresDatabase>(admin_url);
+    ASSERT_OK_AND_ASSIGN(store_a_, OpenStore(postgres_->url()));
+    ASSERT_OK_AND_ASSIGN(store_b_, OpenStore(postgres_->url()));
+    ASSERT_OK_AND_ASSIGN(User user, store_a_->CreateUser(User{.name = "brand",
+                                                             .role = Role::kBrand,
+                                                             .api_key_hash = "hash-brand",
+                                                             .created_at = kStart}));
+    ImportBatch batch;
+    batch.creators.push_back(Creator{.platform = Platform::kInstagram,
+                                     .handle = "ana",
+                                     .followers = 12000,
+                                     .stats_as_of = kStart,
+                                     .source = "test"});
+    batch.snapshots.push_back(Snapshot{.platform = Platform::kInstagram,
+                                       .creator_handle = "ana",
+                                       .taken_at = kStart,
+                                       .source = "test",
+                                       .followers = 12000});
+    ASSERT_OK(store_a_->WriteBatch(batch).status());
+    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
+                         store_a_->FindCreator(Platform::kInstagram, "ana"));
+    ASSERT_TRUE(creator.has_value());
+    creator_id_ = creator->id;
+    ASSERT_OK(store_a_
+                  ->CreateAlertRule(AlertRule{
+                      .owner_user_id = user.id,
+                      .name = "ana above 10k",
+                      .condition_json = R"({"type":"creator","creator_id":)" +
+                                        std::to_string(creator_id_) +
+                                        R"(,"metric":"follower_count","condition":"above",)"
+                                        R"("threshold":10000})",
+                      .created_at = kStart})
+                  .status());
+    ASSERT_OK_AND_ASSIGN(evaluator_a_, AlertEvaluator::Open(*store_a_));
+    ASSERT_OK_AND_ASSIGN(evaluator_b_, AlertEvaluator::Open(*store_b_));
+  }
+
+  // Runs both evaluations while `holder` keeps alert_state locked, and releases it once both
+  // wait on it (so both have read the states the lock now guards).
+  void RaceBothEvaluations(Result<AlertEvaluationReport>* a, Result<AlertEvaluationReport>* b) {
+    ASSERT_OK_AND_ASSIGN(PgConnection holder, PgConnection::Connect(postgres_->url()));
+    ASSERT_OK(holder.Exec("lock", "BEGIN; LOCK TABLE alert_state IN EXCLUSIVE MODE").status());
+    const std::vector<int64_t> ids = {creator_id_};
+    std::thread first([&] { *a = evaluator_a_->Evaluate(*store_a_, ids, {}, kStart + 60); });
+    std::thread second([&] { *b = evaluator_b_->Evaluate(*store_b_, ids, {}, kStart + 60); });
+    ASSERT_OK_AND_ASSIGN(PgConnection watcher, PgConnection::Connect(postgres_->url()));
+    bool both_wait = false;
+    for (int poll = 0; poll < 6'000 && !both_wait; ++poll) {
+      ASSERT_OK_AND_ASSIGN(PgResultPtr waiting,
+                           watcher.Exec("waiting sessions",
+                                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                        "current_database() AND wait_event_type = 'Lock'"));
+      both_wait = std::string(PQgetvalue(waiting.get(), 0, 0)) == "2";
+      if (!both_wait) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(both_wait) << "the two evaluations never both waited at their commit";
+    ASSERT_OK(holder.Exec("unlock", "COMMIT").status());
+    first.join();
+    second.join();
+  }
+
+  std::unique_ptr<testing::ScratchPostgresDatabase> postgres_;
+  std::unique_ptr<Store> store_a_;
+  std::unique_ptr<Store> store_b_;
+  std::unique_ptr<AlertEvaluator> evaluator_a_;
+  std::unique_ptr<AlertEvaluator> evaluator_b_;
+  int64_t creator_id_ = 0;
+};
+
+TEST_F(AlertEvaluatorRaceTest, TwoProcessesCrossingTogetherFireOnce) {
+  Result<AlertEvaluationReport> a = InvalidArgument("not run");
+  Result<AlertEvaluationReport> b = InvalidArgument("not run");
+  RaceBothEvaluations(&a, &b);
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  // One of them fired; the other found the state written under it and, evaluating again
+  // from the new state, saw the rule already inside.
+  EXPECT_EQ(a->events.size() + b->events.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> stored, store_a_->ListAlertEventsAfter(0, 10));
+  EXPECT_THAT(stored, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_a_->AlertStatesOf(creator_id_));
+  ASSERT_THAT(states, SizeIs(1));
+  EXPECT_TRUE(states[0].inside);
+  EXPECT_EQ(states[0].revision, 1);
+}
+
+TEST_F(AlertEvaluatorRaceTest, ARaceOnAStoredStateFiresOnceToo) {
+  // The rule was outside (a stored state), and both processes see the crossing.
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> rules, store_a_->ListEnabledAlertRules());
+  ASSERT_THAT(rules, SizeIs(1));
+  AlertState outside{.rule_id = rules[0].id, .creator_id = creator_id_, .updated_at = kStart};
+  ASSERT_OK(store_a_->CommitAlertEvaluation({outside}, {}).status());
+
+  Result<AlertEvaluationReport> a = InvalidArgument("not run");
+  Result<AlertEvaluationReport> b = InvalidArgument("not run");
+  RaceBothEvaluations(&a, &b);
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_EQ(a->events.size() + b->events.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> stored, store_a_->ListAlertEventsAfter(0, 10));
+  EXPECT_THAT(stored, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_a_->AlertStatesOf(creator_id_));
+  ASSERT_THAT(states, SizeIs(1));
+  EXPECT_TRUE(states[0].inside);
+  EXPECT_EQ(states[0].revision, 2);
+}
+
+}  // namespace
+}  // namespace sphere::service
