@@ -10,14 +10,7 @@ Result<std::unique_ptr<AlertHub>> AlertHub::Start(StorePool& stores, AlertHubOpt
   std::unique_ptr<AlertHub> hub(new AlertHub(stores, options));
   // The newest stored event: streams start after it.
   SPHERE_ASSIGN_OR_RETURN(StorePool::Lease store, stores.Acquire());
-  int64_t high = 0;
-  for (;;) {
-    SPHERE_ASSIGN_OR_RETURN(std::vector<AlertEvent> page,
-                            store->ListAlertEventsAfter(high, options.page));
-    if (page.empty()) break;
-    high = page.back().id;
-  }
-  hub->high_water_ = high;
+  SPHERE_ASSIGN_OR_RETURN(hub->high_water_, store->LastAlertEventId());
   hub->last_heartbeat_ = std::chrono::steady_clock::now();
   hub->thread_ = std::thread([raw = hub.get()] { raw->Run(); });
   return hub;

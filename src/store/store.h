@@ -463,6 +463,9 @@ class Store {
   // Events of every owner with id > after_id, oldest first, at most `limit` (owner_user_id
   // set): what a server's stream dispatcher reads. InvalidArgument for limit <= 0.
   virtual Result<std::vector<AlertEvent>> ListAlertEventsAfter(int64_t after_id, int limit) = 0;
+  // The id of the newest stored alert event of any owner; 0 when there is none. Where a
+  // server's streams start: one index probe, however long the history.
+  virtual Result<int64_t> LastAlertEventId() = 0;
 
   // Webhooks are owned like alert rules. Create refuses what ValidateWebhook refuses
   // (InvalidArgument naming url or secret) and an owner naming no user (NotFound).

@@ -2159,6 +2159,21 @@ TEST_P(AlertEngineContractTest, EmptyEvaluationWritesNothing) {
   EXPECT_THAT(AllEvents(), IsEmpty());
 }
 
+TEST_P(AlertEngineContractTest, LastAlertEventIdIsTheNewestStoredIdOfAnyOwnerOrZero) {
+  ASSERT_OK_AND_ASSIGN(int64_t none, store_->LastAlertEventId());
+  EXPECT_EQ(none, 0);
+  std::vector<AlertEvent> first = Commit({}, {Event(rule_a_.id, alice_id_, kT0)});
+  std::vector<AlertEvent> second = Commit({}, {Event(rule_b_.id, bob_id_, kT0 + 1)});
+  ASSERT_THAT(first, SizeIs(1));
+  ASSERT_THAT(second, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastAlertEventId());
+  EXPECT_EQ(last, second[0].id);
+  // Deleting a rule deletes its events.
+  ASSERT_OK(store_->DeleteAlertRule(brand_b_.id, rule_b_.id));
+  ASSERT_OK_AND_ASSIGN(last, store_->LastAlertEventId());
+  EXPECT_EQ(last, first[0].id);
+}
+
 TEST_P(AlertEngineContractTest, ListAlertEventsAfterPagesEveryOwnersEventsOldestFirst) {
   std::vector<AlertEvent> appended;
   for (int i = 0; i < 5; ++i) {

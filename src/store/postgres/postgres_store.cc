@@ -402,6 +402,8 @@ const PgStatement kListAlertEvents{
     "list_alert_events", "SELECT " + kAlertEventColumns +
                              " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
                              " WHERE r.owner_user_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"};
+const PgStatement kLastAlertEventId{"last_alert_event_id",
+                                    "SELECT coalesce(max(id), 0) FROM alert_event"};
 const PgStatement kListAlertEventsAfter{
     "list_alert_events_after", "SELECT " + kAlertEventColumns +
                                    " FROM alert_event AS e JOIN alert_rule AS r ON r.id = e.rule_id"
@@ -1653,6 +1655,16 @@ class PostgresStore final : public Store {
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result,
                             conn_.Run(kListAlertEventsAfter, PgParams().Add(after_id).Add(limit)));
     return ReadAll(result.get(), &ReadAlertEvent);
+  }
+
+  Result<int64_t> LastAlertEventId() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kLastAlertEventId));
+    if (PQntuples(result.get()) != 1) return Internal("max(alert_event.id) returned no row");
+    PgRowReader row(result.get(), 0);
+    const int64_t id = row.Int64();
+    SPHERE_RETURN_IF_ERROR(row.status());
+    return id;
   }
 
   Result<Webhook> CreateWebhook(const Webhook& webhook) override {

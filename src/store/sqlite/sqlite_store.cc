@@ -1040,6 +1040,14 @@ class SqliteStore final : public Store {
         ReadAlertEvent, [&](Statement& query) { query.BindInt(after_id).BindInt(limit); });
   }
 
+  Result<int64_t> LastAlertEventId() override {
+    SPHERE_ASSIGN_OR_RETURN(Statement query,
+                            statements_.Use("SELECT coalesce(max(id), 0) FROM alert_event"));
+    SPHERE_ASSIGN_OR_RETURN(bool found, query.Step());
+    if (!found) return Internal("max(alert_event.id) returned no row");
+    return query.ReadInt();
+  }
+
   Result<Webhook> CreateWebhook(const Webhook& webhook) override {
     SPHERE_RETURN_IF_ERROR(ValidateWebhook(webhook));
     SPHERE_ASSIGN_OR_RETURN(
