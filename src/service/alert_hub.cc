@@ -70,6 +70,14 @@ bool AlertHub::Send(Subscriber& subscriber, const AlertEvent& event) {
   return true;
 }
 
+bool AlertHub::WaitForGap(int64_t missing, std::chrono::steady_clock::time_point now) {
+  if (gap_missing_ != missing) {
+    gap_missing_ = missing;
+    gap_since_ = now;
+  }
+  return now - gap_since_ < options_.gap_grace;
+}
+
 void AlertHub::Run() {
   std::chrono::milliseconds backoff{0};
   for (;;) {
@@ -141,7 +149,13 @@ Status AlertHub::Dispatch(std::chrono::steady_clock::time_point now) {
       return page.status();
     }
     if (page->empty()) break;
+    bool waiting = false;
     for (const AlertEvent& event : *page) {
+      const int64_t missing = high_water_.load() + 1;
+      if (event.id > missing && WaitForGap(missing, now)) {
+        waiting = true;  // the next pass (a notify or the poll) looks again
+        break;
+      }
       for (auto it = active_.begin(); it != active_.end();) {
         if (it->second.owner == event.owner_user_id && !Send(it->second, event)) {
           it = active_.erase(it);
@@ -152,7 +166,7 @@ Status AlertHub::Dispatch(std::chrono::steady_clock::time_point now) {
       }
       high_water_ = event.id;
     }
-    if (static_cast<int>(page->size()) < options_.page) break;
+    if (waiting || static_cast<int>(page->size()) < options_.page) break;
   }
   if (now - last_heartbeat_ >= options_.heartbeat) {
     last_heartbeat_ = now;

@@ -10,9 +10,11 @@
 // repeat. A subscriber whose sink refuses a write (client gone or too slow) is dropped; it
 // reconnects with Last-Event-ID and loses nothing.
 //
-// Ids must commit in order for the high-water mark to be safe: true on SQLite (one writer); on
-// PostgreSQL two transactions can commit their sequence ids out of order and a live stream
-// could skip the lower one (a reconnect replays it). docs/alerts.md lists it.
+// Ids can commit out of order on PostgreSQL (a sequence hands out ids before the transaction
+// commits), so the mark never jumps a gap at once: events above a missing id wait for it, up
+// to gap_grace, and then the gap is taken as permanent (a rolled-back id, the event of a rule
+// deleted before it was read). Streams stay in id order and skip nothing that commits within
+// the grace.
 #pragma once
 
 #include <atomic>
@@ -37,6 +39,7 @@ struct AlertHubOptions {
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::seconds heartbeat{15};  // a comment line to every stream: keeps proxies open
   int page = 500;                      // events read per store call
+  std::chrono::milliseconds gap_grace{5000};  // how long newer events wait for a missing id
 };
 
 class AlertHub {
@@ -76,6 +79,8 @@ class AlertHub {
   // One pass: replays new subscribers, then fans out what is new in the store.
   Status Dispatch(std::chrono::steady_clock::time_point now);
   bool Send(Subscriber& subscriber, const AlertEvent& event);
+  // True while the events after the mark must wait for `missing` (the id after it).
+  bool WaitForGap(int64_t missing, std::chrono::steady_clock::time_point now);
 
   StorePool& stores_;
   const AlertHubOptions options_;
@@ -89,6 +94,8 @@ class AlertHub {
   std::map<int64_t, Subscriber> active_;
   std::chrono::steady_clock::time_point last_heartbeat_{};
   std::atomic<int64_t> high_water_{0};
+  int64_t gap_missing_ = 0;  // the id the live fan-out waits for (0: none)
+  std::chrono::steady_clock::time_point gap_since_{};
   std::atomic<int64_t> delivered_{0};
   std::atomic<size_t> subscriber_count_{0};
   std::thread thread_;

@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,18 +47,6 @@ bool WaitFor(const std::function<bool()>& done) {
 
 // Runs one SQL statement on the SQLite file over a connection of its own: the side door to a
 // state the Store interface cannot reach (a table gone).
-Status ExecuteSqlite(const std::filesystem::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open(file.c_str(), &db);
-  if (rc == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 10000);
-    rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  }
-  Status status = rc == SQLITE_OK ? Status::Ok() : Internal(sqlite3_errmsg(db));
-  sqlite3_close(db);
-  return status;
-}
-
 // Sends this process's stderr to a file while alive, so a test can read what was logged.
 class StderrCapture {
  public:
@@ -208,7 +195,7 @@ class WebhookSenderTest : public ::testing::TestWithParam<std::string> {
   // cannot reach.
   Status ExecuteSql(const std::string& sql) {
     if (postgres_) return testing::ExecutePostgresSql(url_, sql);
-    return ExecuteSqlite(dir_.path() / "sphere.db", sql);
+    return testing::ExecuteSqliteSql(dir_.path() / "sphere.db", sql);
   }
 
   testing::TempDir dir_;

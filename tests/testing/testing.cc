@@ -67,6 +67,7 @@ std::string PostgresUrl() {
 
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -128,6 +129,18 @@ Status ExecutePostgresSql(const std::string& url, const std::string& sql) {
   ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return Internal(sql + ": " + PQresultErrorMessage(result.get()));
+  }
+  return Status::Ok();
+}
+
+Status ExecuteSqliteSql(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  const int opened = sqlite3_open(file.c_str(), &raw);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+  if (opened != SQLITE_OK) return Unavailable("cannot open " + file.string());
+  sqlite3_busy_timeout(db.get(), 10000);
+  if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Internal(sql + ": " + sqlite3_errmsg(db.get()));
   }
   return Status::Ok();
 }

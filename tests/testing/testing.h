@@ -43,6 +43,8 @@ namespace sphere::testing {
 // Runs one SQL command on the database `url` names, over a connection of its own:
 // the side door for tests that must reach a state the Store interface cannot.
 Status ExecutePostgresSql(const std::string& url, const std::string& sql);
+// The same for a SQLite database file (waits up to 10 s for a writer to finish).
+Status ExecuteSqliteSql(const std::filesystem::path& file, const std::string& sql);
 
 // A PostgreSQL database created for one test on the server that `admin_url` names and
 // dropped (WITH FORCE, so a leaked connection cannot keep it) on destruction.
