@@ -87,29 +87,77 @@ Result<std::optional<alerts::CreatorState>> BuildCreatorState(Store& store, cons
 Result<std::unique_ptr<AlertEvaluator>> AlertEvaluator::Open(Store& store) {
   std::unique_ptr<AlertEvaluator> evaluator(new AlertEvaluator());
   SPHERE_ASSIGN_OR_RETURN(std::vector<AlertRule> stored, store.ListEnabledAlertRules());
-  for (const AlertRule& row : stored) {
+  evaluator->Rebuild(stored);
+  return evaluator;
+}
+
+void AlertEvaluator::Rebuild(const std::vector<AlertRule>& rows) {
+  alerts::RuleIndex index;
+  std::vector<std::string> skipped;
+  std::set<int64_t> ids;
+  int64_t id_sum = 0;
+  for (const AlertRule& row : rows) {
+    ids.insert(row.id);
+    id_sum += row.id;
     Result<alerts::Rule> rule = alerts::ParseRule(row);
     if (!rule.ok()) {
-      evaluator->skipped_.push_back("rule " + std::to_string(row.id) + ": " +
-                                    rule.status().message());
+      skipped.push_back("rule " + std::to_string(row.id) + ": " + rule.status().message());
       continue;
     }
-    if (Status added = evaluator->index_.Add(std::move(*rule)); !added.ok()) {
-      evaluator->skipped_.push_back("rule " + std::to_string(row.id) + ": " + added.message());
+    if (Status added = index.Add(std::move(*rule)); !added.ok()) {
+      skipped.push_back("rule " + std::to_string(row.id) + ": " + added.message());
     }
   }
-  return evaluator;
+  std::unique_lock lock(rules_mutex_);
+  index_ = std::move(index);
+  skipped_ = std::move(skipped);
+  known_ids_ = std::move(ids);
+  known_id_sum_ = id_sum;
 }
 
 Status AlertEvaluator::AddRule(const AlertRule& stored) {
   SPHERE_ASSIGN_OR_RETURN(alerts::Rule rule, alerts::ParseRule(stored));
   std::unique_lock lock(rules_mutex_);
-  return index_.Add(std::move(rule));
+  SPHERE_RETURN_IF_ERROR(index_.Add(std::move(rule)));
+  if (known_ids_.insert(stored.id).second) known_id_sum_ += stored.id;
+  return Status::Ok();
 }
 
 void AlertEvaluator::RemoveRule(int64_t rule_id) {
   std::unique_lock lock(rules_mutex_);
   index_.Remove(rule_id);
+  if (known_ids_.erase(rule_id) > 0) known_id_sum_ -= rule_id;
+}
+
+std::vector<std::string> AlertEvaluator::skipped_rules() const {
+  std::shared_lock lock(rules_mutex_);
+  return skipped_;
+}
+
+void AlertEvaluator::set_rules_recheck(std::chrono::milliseconds every) {
+  std::lock_guard evaluating(evaluate_mutex_);
+  rules_recheck_ = every;
+}
+
+Status AlertEvaluator::SyncRules(Store& store) {
+  const auto now = std::chrono::steady_clock::now();
+  if (rules_checked_ && now - *rules_checked_ < rules_recheck_) return Status::Ok();
+  SPHERE_ASSIGN_OR_RETURN(Store::AlertRulesFingerprint stored,
+                          store.EnabledAlertRulesFingerprint());
+  rules_checked_ = now;
+  {
+    std::shared_lock lock(rules_mutex_);
+    const Store::AlertRulesFingerprint known{
+        .count = static_cast<int64_t>(known_ids_.size()),
+        .max_id = known_ids_.empty() ? 0 : *known_ids_.rbegin(),
+        .id_sum = known_id_sum_};
+    if (known == stored) return Status::Ok();
+  }
+  // A rule the API adds meanwhile is in the list or is added after the rebuild: AddRule
+  // takes the same lock, and the next check settles any difference.
+  SPHERE_ASSIGN_OR_RETURN(std::vector<AlertRule> rows, store.ListEnabledAlertRules());
+  Rebuild(rows);
+  return Status::Ok();
 }
 
 size_t AlertEvaluator::rules() const {
@@ -132,6 +180,7 @@ Result<AlertEvaluationReport> AlertEvaluator::Evaluate(Store& store,
   AlertEvaluationReport report;
   report.creators = static_cast<int64_t>(creator_ids.size());
   std::lock_guard evaluating(evaluate_mutex_);
+  SPHERE_RETURN_IF_ERROR(SyncRules(store).WithContext("alert rules"));
   std::vector<int64_t> pending(creator_ids.begin(), creator_ids.end());
   for (int round = 0; round < kEvaluationRounds && !pending.empty(); ++round) {
     std::vector<int64_t> stale;

@@ -14,11 +14,13 @@
 // again from a fresh read, so a crossing fires once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -76,7 +78,13 @@ class AlertEvaluator {
   Status AddRule(const AlertRule& stored);
   void RemoveRule(int64_t rule_id);
   size_t rules() const;
-  const std::vector<std::string>& skipped_rules() const { return skipped_; }
+  std::vector<std::string> skipped_rules() const;
+
+  // Rules another process created or deleted (another replica's API) reach the index too:
+  // before an evaluation, at most once per `every`, the store's fingerprint of its enabled
+  // rules is compared with the rule ids this index knows, and a difference rebuilds the
+  // index from the store. 0: on every evaluation.
+  void set_rules_recheck(std::chrono::milliseconds every);
 
   // Evaluates the rules these creators can affect and commits what changed. A creator id that
   // is not in the store is NotFound; the store's errors as they come (nothing committed then).
@@ -91,14 +99,25 @@ class AlertEvaluator {
 
  private:
   AlertEvaluator() = default;
+  // Rebuilds the index from every enabled rule in `rows`.
+  void Rebuild(const std::vector<AlertRule>& rows);
+  // The rules check set_rules_recheck describes.
+  Status SyncRules(Store& store);
   // One round: reads, decides and commits; the creators left stale go to *stale.
   Status EvaluateRound(Store& store, std::span<const int64_t> creator_ids,
                        const AlertValuation& valuation, UnixSeconds now, bool count,
                        AlertEvaluationReport* report, std::vector<int64_t>* stale);
-  mutable std::shared_mutex rules_mutex_;  // guards index_
+  mutable std::shared_mutex rules_mutex_;  // guards index_, skipped_ and the known ids
   alerts::RuleIndex index_;
-  std::mutex evaluate_mutex_;  // one evaluation at a time (see the header comment)
   std::vector<std::string> skipped_;
+  // Every rule id the index was built from or told about, skipped ones included: the
+  // index's side of the fingerprint comparison.
+  std::set<int64_t> known_ids_;
+  int64_t known_id_sum_ = 0;
+  std::mutex evaluate_mutex_;  // one evaluation at a time (see the header comment)
+  // Under evaluate_mutex_:
+  std::chrono::milliseconds rules_recheck_{1000};
+  std::optional<std::chrono::steady_clock::time_point> rules_checked_;
 };
 
 // The rules' current numbers for one creator of this niche ("" unknown), from the store (and

@@ -143,5 +143,93 @@ TEST_F(AlertEvaluatorRaceTest, ARaceOnAStoredStateFiresOnceToo) {
   EXPECT_EQ(states[0].revision, 2);
 }
 
+// A server indexes the rules it loaded at start and those its own API creates; a rule another
+// replica creates or deletes reaches it through the store's fingerprint.
+class AlertEvaluatorReplicaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(store_, OpenStore("sqlite:" + (dir_.path() / "sphere.db").string()));
+    ASSERT_OK_AND_ASSIGN(User user, store_->CreateUser(User{.name = "brand",
+                                                           .role = Role::kBrand,
+                                                           .api_key_hash = "hash-brand",
+                                                           .created_at = kStart}));
+    owner_ = user.id;
+    SetFollowers(9000);
+    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
+                         store_->FindCreator(Platform::kInstagram, "ana"));
+    ASSERT_TRUE(creator.has_value());
+    creator_id_ = creator->id;
+  }
+
+  void SetFollowers(int64_t followers) {
+    ImportBatch batch;
+    batch.creators.push_back(Creator{.platform = Platform::kInstagram,
+                                     .handle = "ana",
+                                     .followers = followers,
+                                     .stats_as_of = kStart + followers,
+                                     .source = "test"});
+    batch.snapshots.push_back(Snapshot{.platform = Platform::kInstagram,
+                                       .creator_handle = "ana",
+                                       .taken_at = kStart + followers,
+                                       .source = "test",
+                                       .followers = followers});
+    ASSERT_OK(store_->WriteBatch(batch).status());
+  }
+
+  // What another replica's API does: the rule is in the store, this evaluator was not told.
+  AlertRule CreateRuleElsewhere(int64_t threshold) {
+    Result<AlertRule> rule = store_->CreateAlertRule(AlertRule{
+        .owner_user_id = owner_,
+        .name = "ana above " + std::to_string(threshold),
+        .condition_json = R"({"type":"creator","creator_id":)" + std::to_string(creator_id_) +
+                          R"(,"metric":"follower_count","condition":"above","threshold":)" +
+                          std::to_string(threshold) + "}",
+        .created_at = kStart});
+    EXPECT_TRUE(rule.ok()) << rule.status().ToString();
+    return rule.ok() ? *rule : AlertRule{};
+  }
+
+  size_t Fired(AlertEvaluator& evaluator, UnixSeconds now) {
+    const std::vector<int64_t> ids = {creator_id_};
+    Result<AlertEvaluationReport> report = evaluator.Evaluate(*store_, ids, {}, now);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? report->events.size() : 0;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  int64_t owner_ = 0;
+  int64_t creator_id_ = 0;
+};
+
+TEST_F(AlertEvaluatorReplicaTest, ARuleAnotherReplicaCreatedOrDeletedReachesThisIndex) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<AlertEvaluator> evaluator, AlertEvaluator::Open(*store_));
+  evaluator->set_rules_recheck(std::chrono::milliseconds(0));
+  EXPECT_EQ(evaluator->rules(), 0u);
+
+  const AlertRule above_10k = CreateRuleElsewhere(10'000);
+  SetFollowers(12'000);
+  EXPECT_EQ(Fired(*evaluator, kStart + 100), 1u);
+  EXPECT_EQ(evaluator->rules(), 1u);
+
+  // Deleted elsewhere: the next crossing fires nothing here.
+  ASSERT_OK(store_->DeleteAlertRule(owner_, above_10k.id));
+  SetFollowers(9'500);
+  EXPECT_EQ(Fired(*evaluator, kStart + 200), 0u);
+  EXPECT_EQ(evaluator->rules(), 0u);
+
+  // The index knows one rule and the store holds one, but not the same: the ids tell.
+  const AlertRule told = CreateRuleElsewhere(20'000);
+  ASSERT_OK(evaluator->AddRule(told));
+  ASSERT_OK(store_->DeleteAlertRule(owner_, told.id));
+  const AlertRule elsewhere = CreateRuleElsewhere(11'000);
+  SetFollowers(11'500);
+  EXPECT_EQ(Fired(*evaluator, kStart + 300), 1u);
+  EXPECT_EQ(evaluator->rules(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> events, store_->ListAlertEventsAfter(0, 10));
+  ASSERT_THAT(events, SizeIs(1));  // the deleted rule's event went with it
+  EXPECT_EQ(events[0].rule_id, elsewhere.id);
+}
+
 }  // namespace
 }  // namespace sphere::service

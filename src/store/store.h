@@ -432,6 +432,15 @@ class Store {
   // --- The alerts engine (src/alerts, service/alert_evaluator.h) ---
   // Every enabled rule of every owner, in id order: what the engine indexes.
   virtual Result<std::vector<AlertRule>> ListEnabledAlertRules() = 0;
+  // What those rules are, in three numbers (rule ids are never reused): how a server notices
+  // rules another process created or deleted without reading them all.
+  struct AlertRulesFingerprint {
+    int64_t count = 0;
+    int64_t max_id = 0;  // 0 when there is none
+    int64_t id_sum = 0;
+    bool operator==(const AlertRulesFingerprint&) const = default;
+  };
+  virtual Result<AlertRulesFingerprint> EnabledAlertRulesFingerprint() = 0;
   // The engine's state of every rule that has one for this creator, in rule id order.
   virtual Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) = 0;
   // One evaluation, in ONE transaction, so an event is stored before anyone is told of it and a

@@ -2159,6 +2159,20 @@ TEST_P(AlertEngineContractTest, EmptyEvaluationWritesNothing) {
   EXPECT_THAT(AllEvents(), IsEmpty());
 }
 
+TEST_P(AlertEngineContractTest, EnabledAlertRulesFingerprintCountsAndSumsTheEnabledIds) {
+  ASSERT_OK_AND_ASSIGN(Store::AlertRulesFingerprint two, store_->EnabledAlertRulesFingerprint());
+  EXPECT_EQ(two, (Store::AlertRulesFingerprint{2, rule_b_.id, rule_a_.id + rule_b_.id}));
+  AlertRule off = MakeRule(brand_a_.id, "off");
+  off.enabled = false;
+  ASSERT_OK(store_->CreateAlertRule(off).status());
+  ASSERT_OK_AND_ASSIGN(Store::AlertRulesFingerprint same, store_->EnabledAlertRulesFingerprint());
+  EXPECT_EQ(same, two);
+  ASSERT_OK(store_->DeleteAlertRule(brand_a_.id, rule_a_.id));
+  ASSERT_OK(store_->DeleteAlertRule(brand_b_.id, rule_b_.id));
+  ASSERT_OK_AND_ASSIGN(Store::AlertRulesFingerprint none, store_->EnabledAlertRulesFingerprint());
+  EXPECT_EQ(none, (Store::AlertRulesFingerprint{0, 0, 0}));
+}
+
 TEST_P(AlertEngineContractTest, LastAlertEventIdIsTheNewestStoredIdOfAnyOwnerOrZero) {
   ASSERT_OK_AND_ASSIGN(int64_t none, store_->LastAlertEventId());
   EXPECT_EQ(none, 0);

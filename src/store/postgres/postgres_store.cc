@@ -412,6 +412,10 @@ const PgStatement kListEnabledAlertRules{
     "list_enabled_alert_rules",
     "SELECT id, owner_user_id, name, condition_json, enabled, created_at FROM alert_rule"
     " WHERE enabled ORDER BY id"};
+const PgStatement kEnabledAlertRulesFingerprint{
+    "enabled_alert_rules_fingerprint",
+    "SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0)::bigint FROM alert_rule"
+    " WHERE enabled"};
 const PgStatement kAlertStatesOf{
     "alert_states_of",
     "SELECT rule_id, creator_id, inside, reference, last_fired_at, updated_at, revision"
@@ -1568,6 +1572,21 @@ class PostgresStore final : public Store {
     SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
     SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kListEnabledAlertRules));
     return ReadAll(result.get(), &ReadAlertRule);
+  }
+
+  Result<AlertRulesFingerprint> EnabledAlertRulesFingerprint() override {
+    SPHERE_RETURN_IF_ERROR(conn_.EnsureConnected());
+    SPHERE_ASSIGN_OR_RETURN(PgResultPtr result, conn_.Run(kEnabledAlertRulesFingerprint));
+    if (PQntuples(result.get()) != 1) {
+      return Internal("the alert rule fingerprint returned no row");
+    }
+    PgRowReader row(result.get(), 0);
+    AlertRulesFingerprint fingerprint;
+    fingerprint.count = row.Int64();
+    fingerprint.max_id = row.Int64();
+    fingerprint.id_sum = row.Int64();
+    SPHERE_RETURN_IF_ERROR(row.status());
+    return fingerprint;
   }
 
   Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) override {

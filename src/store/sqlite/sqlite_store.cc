@@ -921,6 +921,19 @@ class SqliteStore final : public Store {
                               ReadAlertRule);
   }
 
+  Result<AlertRulesFingerprint> EnabledAlertRulesFingerprint() override {
+    SPHERE_ASSIGN_OR_RETURN(Statement query,
+                            statements_.Use("SELECT count(*), coalesce(max(id), 0), "
+                                            "coalesce(sum(id), 0) FROM alert_rule WHERE enabled = 1"));
+    SPHERE_ASSIGN_OR_RETURN(bool found, query.Step());
+    if (!found) return Internal("the alert rule fingerprint returned no row");
+    AlertRulesFingerprint fingerprint;
+    fingerprint.count = query.ReadInt();
+    fingerprint.max_id = query.ReadInt();
+    fingerprint.id_sum = query.ReadInt();
+    return fingerprint;
+  }
+
   Result<std::vector<AlertState>> AlertStatesOf(int64_t creator_id) override {
     return ReadAll<AlertState>(Sql(kSelectAlertState, "WHERE creator_id = ? ORDER BY rule_id"),
                                ReadAlertState,
