@@ -12,6 +12,7 @@
 
 #include "store/postgres/pg_connection.h"
 #include "store/store.h"
+#include "testing/alert_seed.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -39,36 +40,10 @@ class AlertEvaluatorRaceTest : public ::testing::Test {
     postgres_ = std::make_unique<testing::ScratchPostgresDatabase>(admin_url);
     ASSERT_OK_AND_ASSIGN(store_a_, OpenStore(postgres_->url()));
     ASSERT_OK_AND_ASSIGN(store_b_, OpenStore(postgres_->url()));
-    ASSERT_OK_AND_ASSIGN(User user, store_a_->CreateUser(User{.name = "brand",
-                                                             .role = Role::kBrand,
-                                                             .api_key_hash = "hash-brand",
-                                                             .created_at = kStart}));
-    ImportBatch batch;
-    batch.creators.push_back(Creator{.platform = Platform::kInstagram,
-                                     .handle = "ana",
-                                     .followers = 12000,
-                                     .stats_as_of = kStart,
-                                     .source = "test"});
-    batch.snapshots.push_back(Snapshot{.platform = Platform::kInstagram,
-                                       .creator_handle = "ana",
-                                       .taken_at = kStart,
-                                       .source = "test",
-                                       .followers = 12000});
-    ASSERT_OK(store_a_->WriteBatch(batch).status());
-    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
-                         store_a_->FindCreator(Platform::kInstagram, "ana"));
-    ASSERT_TRUE(creator.has_value());
-    creator_id_ = creator->id;
-    ASSERT_OK(store_a_
-                  ->CreateAlertRule(AlertRule{
-                      .owner_user_id = user.id,
-                      .name = "ana above 10k",
-                      .condition_json = R"({"type":"creator","creator_id":)" +
-                                        std::to_string(creator_id_) +
-                                        R"(,"metric":"follower_count","condition":"above",)"
-                                        R"("threshold":10000})",
-                      .created_at = kStart})
-                  .status());
+    // ana has 12,000 followers; the rule is "above 10,000".
+    ASSERT_OK_AND_ASSIGN(testing::AlertSeed seed, testing::SeedCreatorRule(*store_a_, kStart));
+    creator_id_ = seed.creator_id;
+    rule_id_ = seed.rule.id;
     ASSERT_OK_AND_ASSIGN(evaluator_a_, AlertEvaluator::Open(*store_a_));
     ASSERT_OK_AND_ASSIGN(evaluator_b_, AlertEvaluator::Open(*store_b_));
   }
@@ -97,50 +72,42 @@ class AlertEvaluatorRaceTest : public ::testing::Test {
     second.join();
   }
 
+  // Races both evaluations; exactly one fires, and the state is inside at `revision`.
+  void ExpectOneFiringFromARace(int64_t revision) {
+    Result<AlertEvaluationReport> a = InvalidArgument("not run");
+    Result<AlertEvaluationReport> b = InvalidArgument("not run");
+    RaceBothEvaluations(&a, &b);
+    ASSERT_OK(a.status());
+    ASSERT_OK(b.status());
+    // One of them fired; the other found the state written under it and, evaluating again
+    // from the new state, saw the rule already inside.
+    EXPECT_EQ(a->events.size() + b->events.size(), 1u);
+    ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> stored, store_a_->ListAlertEventsAfter(0, 10));
+    EXPECT_THAT(stored, SizeIs(1));
+    ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_a_->AlertStatesOf(creator_id_));
+    ASSERT_THAT(states, SizeIs(1));
+    EXPECT_TRUE(states[0].inside);
+    EXPECT_EQ(states[0].revision, revision);
+  }
+
   std::unique_ptr<testing::ScratchPostgresDatabase> postgres_;
   std::unique_ptr<Store> store_a_;
   std::unique_ptr<Store> store_b_;
   std::unique_ptr<AlertEvaluator> evaluator_a_;
   std::unique_ptr<AlertEvaluator> evaluator_b_;
   int64_t creator_id_ = 0;
+  int64_t rule_id_ = 0;
 };
 
 TEST_F(AlertEvaluatorRaceTest, TwoProcessesCrossingTogetherFireOnce) {
-  Result<AlertEvaluationReport> a = InvalidArgument("not run");
-  Result<AlertEvaluationReport> b = InvalidArgument("not run");
-  RaceBothEvaluations(&a, &b);
-  ASSERT_OK(a.status());
-  ASSERT_OK(b.status());
-  // One of them fired; the other found the state written under it and, evaluating again
-  // from the new state, saw the rule already inside.
-  EXPECT_EQ(a->events.size() + b->events.size(), 1u);
-  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> stored, store_a_->ListAlertEventsAfter(0, 10));
-  EXPECT_THAT(stored, SizeIs(1));
-  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_a_->AlertStatesOf(creator_id_));
-  ASSERT_THAT(states, SizeIs(1));
-  EXPECT_TRUE(states[0].inside);
-  EXPECT_EQ(states[0].revision, 1);
+  ExpectOneFiringFromARace(/*revision=*/1);
 }
 
 TEST_F(AlertEvaluatorRaceTest, ARaceOnAStoredStateFiresOnceToo) {
   // The rule was outside (a stored state), and both processes see the crossing.
-  ASSERT_OK_AND_ASSIGN(std::vector<AlertRule> rules, store_a_->ListEnabledAlertRules());
-  ASSERT_THAT(rules, SizeIs(1));
-  AlertState outside{.rule_id = rules[0].id, .creator_id = creator_id_, .updated_at = kStart};
+  AlertState outside{.rule_id = rule_id_, .creator_id = creator_id_, .updated_at = kStart};
   ASSERT_OK(store_a_->CommitAlertEvaluation({outside}, {}).status());
-
-  Result<AlertEvaluationReport> a = InvalidArgument("not run");
-  Result<AlertEvaluationReport> b = InvalidArgument("not run");
-  RaceBothEvaluations(&a, &b);
-  ASSERT_OK(a.status());
-  ASSERT_OK(b.status());
-  EXPECT_EQ(a->events.size() + b->events.size(), 1u);
-  ASSERT_OK_AND_ASSIGN(std::vector<AlertEvent> stored, store_a_->ListAlertEventsAfter(0, 10));
-  EXPECT_THAT(stored, SizeIs(1));
-  ASSERT_OK_AND_ASSIGN(std::vector<AlertState> states, store_a_->AlertStatesOf(creator_id_));
-  ASSERT_THAT(states, SizeIs(1));
-  EXPECT_TRUE(states[0].inside);
-  EXPECT_EQ(states[0].revision, 2);
+  ExpectOneFiringFromARace(/*revision=*/2);
 }
 
 // A server indexes the rules it loaded at start and those its own API creates; a rule another
@@ -149,16 +116,11 @@ class AlertEvaluatorReplicaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(store_, OpenStore("sqlite:" + (dir_.path() / "sphere.db").string()));
-    ASSERT_OK_AND_ASSIGN(User user, store_->CreateUser(User{.name = "brand",
-                                                           .role = Role::kBrand,
-                                                           .api_key_hash = "hash-brand",
-                                                           .created_at = kStart}));
-    owner_ = user.id;
-    SetFollowers(9000);
-    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
-                         store_->FindCreator(Platform::kInstagram, "ana"));
-    ASSERT_TRUE(creator.has_value());
-    creator_id_ = creator->id;
+    // Starts with no rule: the seed's is deleted before any evaluator exists.
+    ASSERT_OK_AND_ASSIGN(testing::AlertSeed seed, testing::SeedCreatorRule(*store_, kStart, 9000));
+    owner_ = seed.brand.id;
+    creator_id_ = seed.creator_id;
+    ASSERT_OK(store_->DeleteAlertRule(owner_, seed.rule.id));
   }
 
   void SetFollowers(int64_t followers) {
@@ -181,9 +143,7 @@ class AlertEvaluatorReplicaTest : public ::testing::Test {
     Result<AlertRule> rule = store_->CreateAlertRule(AlertRule{
         .owner_user_id = owner_,
         .name = "ana above " + std::to_string(threshold),
-        .condition_json = R"({"type":"creator","creator_id":)" + std::to_string(creator_id_) +
-                          R"(,"metric":"follower_count","condition":"above","threshold":)" +
-                          std::to_string(threshold) + "}",
+        .condition_json = testing::FollowerRuleJson(creator_id_, threshold),
         .created_at = kStart});
     EXPECT_TRUE(rule.ok()) << rule.status().ToString();
     return rule.ok() ? *rule : AlertRule{};

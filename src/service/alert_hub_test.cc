@@ -6,13 +6,13 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "service/store_pool.h"
 #include "store/store.h"
+#include "testing/alert_seed.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
 
@@ -31,32 +31,10 @@ class AlertHubTest : public ::testing::Test {
     url_ = "sqlite:" + (dir_.path() / "sphere.db").string();
     ASSERT_OK_AND_ASSIGN(pool_, StorePool::Open(url_));
     ASSERT_OK_AND_ASSIGN(StorePool::Lease store, pool_->Acquire());
-    ASSERT_OK_AND_ASSIGN(User user, store->CreateUser(User{.name = "brand",
-                                                          .role = Role::kBrand,
-                                                          .api_key_hash = "hash-brand",
-                                                          .created_at = kStart}));
-    owner_ = user.id;
-    ImportBatch batch;
-    batch.creators.push_back(Creator{.platform = Platform::kInstagram,
-                                     .handle = "ana",
-                                     .followers = 12000,
-                                     .stats_as_of = kStart,
-                                     .source = "test"});
-    ASSERT_OK(store->WriteBatch(batch).status());
-    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
-                         store->FindCreator(Platform::kInstagram, "ana"));
-    ASSERT_TRUE(creator.has_value());
-    creator_id_ = creator->id;
-    ASSERT_OK_AND_ASSIGN(
-        AlertRule rule,
-        store->CreateAlertRule(AlertRule{
-            .owner_user_id = owner_,
-            .name = "ana grows",
-            .condition_json = R"({"type":"creator","creator_id":)" + std::to_string(creator_id_) +
-                              R"(,"metric":"follower_count","condition":"above",)"
-                              R"("threshold":10000})",
-            .created_at = kStart}));
-    rule_id_ = rule.id;
+    ASSERT_OK_AND_ASSIGN(testing::AlertSeed seed, testing::SeedCreatorRule(*store, kStart));
+    owner_ = seed.brand.id;
+    creator_id_ = seed.creator_id;
+    rule_id_ = seed.rule.id;
   }
 
   void StartHub(AlertHubOptions options) {

@@ -20,6 +20,7 @@
 
 #include "http/server.h"
 #include "store/store.h"
+#include "testing/alert_seed.h"
 #include "testing/http_peers.h"
 #include "testing/status_matchers.h"
 #include "testing/testing.h"
@@ -99,30 +100,10 @@ class WebhookSenderTest : public ::testing::TestWithParam<std::string> {
     }
     ASSERT_OK_AND_ASSIGN(store_, OpenStore(url_));
     ASSERT_OK_AND_ASSIGN(pool_, StorePool::Open(url_));
-    ASSERT_OK_AND_ASSIGN(user_, store_->CreateUser(User{.name = "brand",
-                                                        .role = Role::kBrand,
-                                                        .api_key_hash = "hash-brand",
-                                                        .created_at = kStart}));
-    ImportBatch batch;
-    batch.creators.push_back(Creator{.platform = Platform::kInstagram,
-                                     .handle = "ana",
-                                     .followers = 12000,
-                                     .stats_as_of = kStart,
-                                     .source = "test"});
-    ASSERT_OK(store_->WriteBatch(batch).status());
-    ASSERT_OK_AND_ASSIGN(std::optional<Creator> creator,
-                         store_->FindCreator(Platform::kInstagram, "ana"));
-    ASSERT_TRUE(creator.has_value());
-    creator_id_ = creator->id;
-    ASSERT_OK_AND_ASSIGN(
-        rule_,
-        store_->CreateAlertRule(AlertRule{
-            .owner_user_id = user_.id,
-            .name = "ana grows",
-            .condition_json = R"({"type":"creator","creator_id":)" + std::to_string(creator_id_) +
-                              R"(,"metric":"follower_count","condition":"above",)"
-                              R"("threshold":10000})",
-            .created_at = kStart}));
+    ASSERT_OK_AND_ASSIGN(testing::AlertSeed seed, testing::SeedCreatorRule(*store_, kStart));
+    user_ = seed.brand;
+    creator_id_ = seed.creator_id;
+    rule_ = seed.rule;
   }
 
   Webhook AddWebhook(const std::string& url, bool enabled = true) {
