@@ -120,6 +120,10 @@ void FuzzOne(std::string_view body) {
     SPHERE_FUZZ_CHECK(parsed.error().code() == Code::kInvalidArgument);
     const std::string& m = parsed.error().message();
     SPHERE_FUZZ_CHECK(m.find(": ") != std::string::npos);
+    // A duplicate key's message starts with the document's own key path, which can read like
+    // any other message ("body: must be a JSON object…" is a valid key): its end says what it
+    // is, and the parse stopped there, so the rest may or may not be JSON.
+    if (m.ends_with(": duplicate key")) return;
     if (StartsWith(m, "body: malformed JSON") || StartsWith(m, "body: number out of range") ||
         StartsWith(m, "body: is empty")) {
       SPHERE_FUZZ_CHECK(!accepted);
